@@ -1,0 +1,23 @@
+# Detects CUDA. The CUDA backend is optional: a CPU-only build works anywhere.
+set(HYBRIDSERVE_HAVE_CUDA OFF)
+if(NOT HYBRIDSERVE_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    if(NOT CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "52")
+      # Hopper machine code plus generic PTX for other GPUs.
+      set(CMAKE_CUDA_ARCHITECTURES 90a-real 80-virtual)
+    endif()
+    set(CMAKE_CUDA_STANDARD 20)
+    set(HYBRIDSERVE_HAVE_CUDA ON)
+  elseif(HYBRIDSERVE_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "HYBRIDSERVE_CUDA=ON but no CUDA compiler was found; install the CUDA toolkit "
+                        "or configure with -DHYBRIDSERVE_CUDA=OFF")
+  endif()
+endif()
+message(STATUS "hybridserve: CUDA backend ${HYBRIDSERVE_HAVE_CUDA}")

@@ -1,0 +1,10 @@
+# Sanitizer builds of the CPU-only configuration.
+if(HYBRIDSERVE_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(HYBRIDSERVE_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT HYBRIDSERVE_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "HYBRIDSERVE_SANITIZE must be empty, address or thread (got '${HYBRIDSERVE_SANITIZE}')")
+endif()
