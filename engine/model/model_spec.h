@@ -35,6 +35,15 @@ struct TensorRef {
   // the view starts offset_elements in (row-major). Used for stacked experts and fused weights.
   std::vector<int64_t> source_shape;
   int64_t offset_elements = 0;
+  // Other names under which the same view lives inside a stored tensor of another layout (e.g.
+  // one expert of a stacked [E, F, D] tensor when name is the per-expert [F, D] tensor). Each
+  // carries its own source_shape / offset_elements. Tried after name and aliases.
+  struct AliasView {
+    std::string name;
+    std::vector<int64_t> source_shape;
+    int64_t offset_elements = 0;
+  };
+  std::vector<AliasView> alias_views;
 
   bool present() const { return !name.empty(); }
 };
@@ -104,8 +113,13 @@ struct Mamba2Spec {
   NormSpec norm;         // [I] (absent with kNone)
   int64_t norm_group_size = 0;  // I for the ungrouped variant, I / G for the grouped one
   LinearSpec out_proj;   // [D, I]
-  float dt_min = 0.0f;   // dt = clamp(softplus(dt_raw + dt_bias), dt_min, dt_max)
+  // dt = clamp(softplus(dt_raw + dt_bias), dt_min, dt_max) for prompt tokens, and with the
+  // decode limits for generated tokens (Nemotron-H and Zamba2 clamp dt >= time_step_min in the
+  // chunked scan but not in the single-step update; the other families use one limit for both).
+  float dt_min = 0.0f;
   float dt_max = std::numeric_limits<float>::infinity();
+  float decode_dt_min = 0.0f;
+  float decode_dt_max = std::numeric_limits<float>::infinity();
   // Falcon-H1 muP: input scaled by in_multiplier, in_proj output segments z, x, B, C, dt scaled.
   float in_multiplier = 1.0f;
   float mup_z = 1.0f, mup_x = 1.0f, mup_b = 1.0f, mup_c = 1.0f, mup_dt = 1.0f;
