@@ -18,18 +18,18 @@ namespace hybridserve::base {
 
 }  // namespace hybridserve::base
 
-#define HS_CHECK(condition)                                                   \
-  do {                                                                        \
-    if (!(condition)) {                                                       \
-      ::hybridserve::base::CheckFailed(__FILE__, __LINE__, #condition, "");   \
-    }                                                                         \
+#define HS_CHECK(condition)                                                 \
+  do {                                                                      \
+    if (!(condition)) {                                                     \
+      ::hybridserve::base::CheckFailed(__FILE__, __LINE__, #condition, ""); \
+    }                                                                       \
   } while (false)
 
-#define HS_CHECK_MSG(condition, message)                                          \
-  do {                                                                            \
-    if (!(condition)) {                                                           \
+#define HS_CHECK_MSG(condition, message)                                           \
+  do {                                                                             \
+    if (!(condition)) {                                                            \
       ::hybridserve::base::CheckFailed(__FILE__, __LINE__, #condition, (message)); \
-    }                                                                             \
+    }                                                                              \
   } while (false)
 
 #endif  // HYBRIDSERVE_BASE_CHECK_H_

@@ -7,10 +7,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define HS_RETURN_IF_ERROR(expr)                    \
-  do {                                              \
-    ::absl::Status hs_status_ = (expr);             \
-    if (!hs_status_.ok()) return hs_status_;        \
+#define HS_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status hs_status_ = (expr);      \
+    if (!hs_status_.ok()) return hs_status_; \
   } while (false)
 
 #define HS_STATUS_CONCAT_INNER_(a, b) a##b
@@ -19,8 +19,8 @@
 #define HS_ASSIGN_OR_RETURN(lhs, expr) \
   HS_ASSIGN_OR_RETURN_IMPL_(HS_STATUS_CONCAT_(hs_statusor_, __LINE__), lhs, expr)
 
-#define HS_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
-  auto statusor = (expr);                              \
+#define HS_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)     \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

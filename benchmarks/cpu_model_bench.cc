@@ -73,8 +73,10 @@ int Run(const Options& options) {
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   const double bandwidth = MeasureReadBandwidth(threads);
   std::printf("memory read bandwidth: %.2f GB/s (%d threads)\n\n", bandwidth / 1e9, threads);
-  std::printf("| config | params (M) | prefill %lld tok/s | decode tok/s | roofline tok/s | %% of roofline |\n",
-              static_cast<long long>(options.prompt));
+  std::printf(
+      "| config | params (M) | prefill %lld tok/s | decode tok/s | roofline tok/s | %% of roofline "
+      "|\n",
+      static_cast<long long>(options.prompt));
   std::printf("|---|---|---|---|---|---|\n");
   for (const std::string& path : options.configs) {
     std::ifstream file(path);
@@ -134,9 +136,9 @@ int Run(const Options& options) {
     const double bytes_per_token = 4.0 * (tied ? params : params - embed + spec.hidden_size);
     const double decode_tps = options.decode / decode_s;
     const double roofline = bandwidth / bytes_per_token;
-    std::printf("| %s | %.1f | %.1f | %.2f | %.2f | %.0f%% |\n",
-                fs::path(path).stem().c_str(), params / 1e6, options.prompt / prefill_s,
-                decode_tps, roofline, 100.0 * decode_tps / roofline);
+    std::printf("| %s | %.1f | %.1f | %.2f | %.2f | %.0f%% |\n", fs::path(path).stem().c_str(),
+                params / 1e6, options.prompt / prefill_s, decode_tps, roofline,
+                100.0 * decode_tps / roofline);
     std::fflush(stdout);
     fs::remove_all(dir);
   }
@@ -157,7 +159,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--threads") {
       options.threads = std::stoi(next());
     } else if (arg == "--help" || arg == "-h") {
-      std::puts("usage: cpu_model_bench [--prompt 512] [--decode 32] [--threads 0] [config.json ...]");
+      std::puts(
+          "usage: cpu_model_bench [--prompt 512] [--decode 32] [--threads 0] [config.json ...]");
       return 0;
     } else {
       options.configs.push_back(arg);

@@ -43,9 +43,12 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   cmake --build build-fuzz -j "$jobs" --target fuzzers
   for fuzzer in build-fuzz/tests/fuzz/*_fuzz; do
     echo "fuzzing $(basename "$fuzzer") for ${fuzz_seconds}s"
-    corpus="tests/fuzz/corpus/$(basename "$fuzzer")"
+    name=$(basename "$fuzzer" _fuzz)
+    corpus="tests/fuzz/corpus/$name"
+    dict="tests/fuzz/$name.dict"
     mkdir -p "build-fuzz/corpus-$(basename "$fuzzer")"
     "$fuzzer" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+      $( [ -f "$dict" ] && echo "-dict=$dict" ) \
       "build-fuzz/corpus-$(basename "$fuzzer")" $( [ -d "$corpus" ] && echo "$corpus" )
   done
 fi

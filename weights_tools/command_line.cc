@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 
 namespace hybridserve::tools {
@@ -12,7 +13,7 @@ absl::StatusOr<CommandLine> CommandLine::Parse(const std::vector<std::string>& a
                                                const std::set<std::string>& switch_flags) {
   CommandLine line;
   for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
+    absl::string_view arg = args[i];
     if (!absl::ConsumePrefix(&arg, "--")) {
       return absl::InvalidArgumentError(
           absl::StrCat("unexpected argument \"", args[i], "\"; flags start with --"));
@@ -35,8 +36,7 @@ absl::StatusOr<CommandLine> CommandLine::Parse(const std::vector<std::string>& a
       }
       line.values_[name] = *value;
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag --", name, "; see --help"));
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name, "; see --help"));
     }
   }
   return line;
@@ -73,7 +73,7 @@ absl::StatusOr<std::vector<int32_t>> CommandLine::GetIntList(const std::string& 
   auto value = Get(name);
   std::vector<int32_t> out;
   if (!value) return out;
-  for (std::string_view piece : absl::StrSplit(*value, ',', absl::SkipWhitespace())) {
+  for (absl::string_view piece : absl::StrSplit(*value, ',', absl::SkipWhitespace())) {
     int32_t parsed = 0;
     if (!absl::SimpleAtoi(piece, &parsed)) {
       return absl::InvalidArgumentError(

@@ -86,8 +86,7 @@ int LogitsCommand(const std::vector<std::string>& args) {
   }
   auto result = engine::RunGreedy(**model, *tokens, *generate, *chunk);
   if (!result.ok()) {
-    std::fprintf(stderr, "hybridtool logits: %s\n",
-                 std::string(result.status().message()).c_str());
+    std::fprintf(stderr, "hybridtool logits: %s\n", std::string(result.status().message()).c_str());
     return 1;
   }
   if (line->Has("json")) {

@@ -1,8 +1,7 @@
 #include "engine/model/cpu_model.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -12,6 +11,7 @@
 #include "engine/model/blocks/mamba1_block.h"
 #include "engine/model/blocks/mamba2_block.h"
 #include "engine/model/blocks/zamba_shared_block.h"
+#include "engine/model/config_reader.h"
 #include "engine/model/families/family_registry.h"
 #include "kernels/cpu/ops.h"
 #include "nlohmann/json.hpp"
@@ -21,18 +21,11 @@ namespace {
 
 absl::StatusOr<nlohmann::json> ReadConfig(const std::string& dir) {
   const std::string path = dir + "/config.json";
-  std::ifstream file(path);
-  if (!file) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open; --model must name a Hugging Face checkpoint directory"));
+  if (!std::filesystem::exists(path)) {
+    return absl::NotFoundError(absl::StrCat(
+        path, ": no such file; --model must name a Hugging Face checkpoint directory"));
   }
-  std::stringstream text;
-  text << file.rdbuf();
-  nlohmann::json config = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (config.is_discarded() || !config.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a valid JSON object"));
-  }
-  return config;
+  return LoadConfigJsonFile(path);
 }
 
 }  // namespace

@@ -54,14 +54,15 @@ void WriteF32(const std::vector<LoadedTensor>& tensors, const fs::path& dir, int
   nlohmann::json index = {{"metadata", nlohmann::json::object()},
                           {"weight_map", nlohmann::json::object()}};
   for (int s = 0; s < num_shards; ++s) {
-    const std::string file =
-        num_shards == 1 ? "model.safetensors"
-                        : "model-0000" + std::to_string(s + 1) + "-of-0000" +
-                              std::to_string(num_shards) + ".safetensors";
+    const std::string file = num_shards == 1 ? "model.safetensors"
+                                             : "model-0000" + std::to_string(s + 1) + "-of-0000" +
+                                                   std::to_string(num_shards) + ".safetensors";
     std::vector<TensorToWrite> part;
     for (size_t i = s; i < tensors.size(); i += num_shards) {
       const auto* bytes = reinterpret_cast<const std::byte*>(tensors[i].values.data());
-      part.push_back({tensors[i].name, DType::kF32, tensors[i].shape,
+      part.push_back({tensors[i].name,
+                      DType::kF32,
+                      tensors[i].shape,
                       {bytes, tensors[i].values.size() * sizeof(float)}});
       index["weight_map"][tensors[i].name] = file;
     }

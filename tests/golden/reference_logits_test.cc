@@ -53,12 +53,12 @@ class ReferenceLogitsTest : public ::testing::TestWithParam<std::string> {};
 
 void CheckCases(CpuModel& model, const nlohmann::json& reference, int64_t prefill_chunk) {
   for (const auto& c : reference["cases"]) {
-    const std::string name = c["name"].get<std::string>() + " chunk " +
-                             std::to_string(prefill_chunk);
+    const std::string name =
+        c["name"].get<std::string>() + " chunk " + std::to_string(prefill_chunk);
     const std::vector<int32_t> prompt = c["prompt"].get<std::vector<int32_t>>();
     const std::vector<int32_t> expected_tokens = c["generated_tokens"].get<std::vector<int32_t>>();
-    auto result = RunGreedy(model, prompt, static_cast<int64_t>(expected_tokens.size()),
-                            prefill_chunk);
+    auto result =
+        RunGreedy(model, prompt, static_cast<int64_t>(expected_tokens.size()), prefill_chunk);
     ASSERT_TRUE(result.ok()) << name << ": " << result.status();
     ASSERT_EQ(result->prompt_logits.size(), c["prompt_logits"].size()) << name;
     for (size_t t = 0; t < result->prompt_logits.size(); ++t) {
@@ -93,12 +93,10 @@ TEST(ReferenceData, EveryFamilyIsCovered) {
     architectures.push_back(
         ReadJson(kDataDir / name / "reference.json")["architecture"].get<std::string>());
   }
-  for (const char* expected :
-       {"Mamba2ForCausalLM", "BambaForCausalLM", "NemotronHForCausalLM",
-        "GraniteMoeHybridForCausalLM", "FalconH1ForCausalLM", "Zamba2ForCausalLM",
-        "JambaForCausalLM"}) {
-    EXPECT_NE(std::find(architectures.begin(), architectures.end(), expected),
-              architectures.end())
+  for (const char* expected : {"Mamba2ForCausalLM", "BambaForCausalLM", "NemotronHForCausalLM",
+                               "GraniteMoeHybridForCausalLM", "FalconH1ForCausalLM",
+                               "Zamba2ForCausalLM", "JambaForCausalLM"}) {
+    EXPECT_NE(std::find(architectures.begin(), architectures.end(), expected), architectures.end())
         << "no reference data for " << expected;
   }
 }

@@ -41,8 +41,8 @@ void RunAttention(const AttentionSpec& spec, const StepContext& ctx, const float
     const cpu::PagedKv kv = ctx.cache->Kv(spec.kv_layer, chunk.block_table);
     cpu::WriteKv(k.data() + row * kv_dim, kv_dim, v.data() + row * kv_dim, kv_dim, rows,
                  chunk.start_position, spec.num_kv_heads, spec.head_dim, kv);
-    cpu::PagedAttention(q.data() + row * q_dim, q_dim, rows, chunk.start_position,
-                        spec.num_heads, spec.num_kv_heads, spec.head_dim, spec.scale, kv,
+    cpu::PagedAttention(q.data() + row * q_dim, q_dim, rows, chunk.start_position, spec.num_heads,
+                        spec.num_kv_heads, spec.head_dim, spec.scale, kv,
                         attended.data() + row * q_dim, q_dim, ctx.pool);
   }
   ApplyLinear(spec.o_proj, w, attended.data(), q_dim, T, out, spec.o_proj.out_dim);

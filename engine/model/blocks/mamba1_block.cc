@@ -61,10 +61,10 @@ void RunMamba1(const Mamba1Spec& spec, const StepContext& ctx, const float* x, f
     if (rows == 0) continue;
     const int64_t row = ctx.row_begin[c];
     const float* p = params.data() + row * params_width;
-    cpu::Mamba1Scan(rows, I, N, xc.data() + row * I, I, dt.data() + row * I, I, a.data(),
-                    p + R, params_width, p + R + N, params_width, d_skip,
-                    ctx.cache->SsmState(spec.ssm_layer, ctx.chunks[c].ssm_slot),
-                    y.data() + row * I, I, ctx.pool);
+    cpu::Mamba1Scan(rows, I, N, xc.data() + row * I, I, dt.data() + row * I, I, a.data(), p + R,
+                    params_width, p + R + N, params_width, d_skip,
+                    ctx.cache->SsmState(spec.ssm_layer, ctx.chunks[c].ssm_slot), y.data() + row * I,
+                    I, ctx.pool);
   }
   cpu::GateSilu(y.data(), I, xz.data() + I, 2 * I, T, I, ctx.pool);
   ApplyLinear(spec.out_proj, w, y.data(), I, T, out, spec.out_proj.out_dim);

@@ -10,8 +10,7 @@ namespace hybridserve::engine {
 namespace {
 
 // Scales columns [begin, end) of every row of a [T, width] matrix.
-void ScaleColumns(float* m, int64_t rows, int64_t width, int64_t begin, int64_t end,
-                  float factor) {
+void ScaleColumns(float* m, int64_t rows, int64_t width, int64_t begin, int64_t end, float factor) {
   if (factor == 1.0f) return;
   for (int64_t t = 0; t < rows; ++t) {
     for (int64_t i = begin; i < end; ++i) m[t * width + i] *= factor;
@@ -77,9 +76,8 @@ void RunMamba2(const Mamba2Spec& spec, const StepContext& ctx, const float* x, f
     if (rows == 0) continue;
     float* conv_state = ctx.cache->ConvState(spec.ssm_layer, chunk.ssm_slot);
     float* ssm_state = ctx.cache->SsmState(spec.ssm_layer, chunk.ssm_slot);
-    cpu::CausalConv1d(zxbcdt.data() + row * width + I, width, rows, CD, spec.d_conv, conv_w,
-                      conv_b, /*apply_silu=*/true, conv_state, xbc.data() + row * CD, CD,
-                      ctx.pool);
+    cpu::CausalConv1d(zxbcdt.data() + row * width + I, width, rows, CD, spec.d_conv, conv_w, conv_b,
+                      /*apply_silu=*/true, conv_state, xbc.data() + row * CD, CD, ctx.pool);
     const float* xs = xbc.data() + row * CD;
     const float* bs = xs + I;
     const float* cs = xs + I + G * N;
@@ -88,8 +86,8 @@ void RunMamba2(const Mamba2Spec& spec, const StepContext& ctx, const float* x, f
                              ssm_state, y.data() + row * I);
     } else {
       const cpu::SsdShape shape{rows, H, P, G, N, spec.chunk_size};
-      cpu::Mamba2ChunkScan(shape, xs, CD, dt.data() + row * H, H, a.data(), bs, CD, cs, CD,
-                           d_skip, ssm_state, y.data() + row * I, I, ctx.pool);
+      cpu::Mamba2ChunkScan(shape, xs, CD, dt.data() + row * H, H, a.data(), bs, CD, cs, CD, d_skip,
+                           ssm_state, y.data() + row * I, I, ctx.pool);
     }
   }
 
@@ -104,12 +102,11 @@ void RunMamba2(const Mamba2Spec& spec, const StepContext& ctx, const float* x, f
       break;
     case GatedNorm::kGateThenNorm:
     case GatedNorm::kNormThenGate:
-      cpu::GatedRmsNorm(y.data(), z.data(), w.Get(spec.norm.weight), T, I, spec.norm_group_size,
-                        spec.norm.eps,
-                        spec.norm_kind == GatedNorm::kGateThenNorm
-                            ? cpu::GatedNormOrder::kGateThenNorm
-                            : cpu::GatedNormOrder::kNormThenGate,
-                        y.data(), ctx.pool);
+      cpu::GatedRmsNorm(
+          y.data(), z.data(), w.Get(spec.norm.weight), T, I, spec.norm_group_size, spec.norm.eps,
+          spec.norm_kind == GatedNorm::kGateThenNorm ? cpu::GatedNormOrder::kGateThenNorm
+                                                     : cpu::GatedNormOrder::kNormThenGate,
+          y.data(), ctx.pool);
       break;
   }
   ApplyLinear(spec.out_proj, w, y.data(), I, T, out, spec.out_proj.out_dim);

@@ -24,8 +24,8 @@ void RunZambaShared(const ZambaSharedSpec& spec, const StepContext& ctx, const f
                         cat.data(), ctx.pool);
   std::vector<float> attended(static_cast<size_t>(T * D));  // [T, D]
   RunAttention(spec.attention, ctx, cat.data(), attended.data());
-  kernels::cpu::RmsNorm(attended.data(), w.Get(spec.pre_ff_norm.weight), T, D,
-                        spec.pre_ff_norm.eps, attended.data(), ctx.pool);
+  kernels::cpu::RmsNorm(attended.data(), w.Get(spec.pre_ff_norm.weight), T, D, spec.pre_ff_norm.eps,
+                        attended.data(), ctx.pool);
   std::vector<float> mlp(static_cast<size_t>(T * D));  // [T, D]
   RunMlp(spec.mlp, w, ctx.pool, attended.data(), T, mlp.data(), false);
   ApplyLinear(spec.linear, w, mlp.data(), D, T, out, D);

@@ -28,7 +28,8 @@ std::vector<std::string> Cases() {
 
 std::vector<int32_t> Prompt(int64_t length, int64_t vocab, int seed) {
   std::vector<int32_t> out(static_cast<size_t>(length));
-  for (int64_t i = 0; i < length; ++i) out[i] = static_cast<int32_t>((i * 31 + seed * 17 + 3) % vocab);
+  for (int64_t i = 0; i < length; ++i)
+    out[i] = static_cast<int32_t>((i * 31 + seed * 17 + 3) % vocab);
   return out;
 }
 
@@ -84,10 +85,10 @@ TEST_P(BatchTest, MixedBatchEqualsAlone) {
                                       {p1.subspan(0, 6), 0, tables[1], 1, false}};
   ASSERT_TRUE(model.Forward(step1, &cache, &logits).ok());
   logits.clear();
-  std::vector<SequenceChunk> step2 = {{absl::MakeConstSpan(&next, 1), lengths[0], tables[0], 0,
-                                       false, true},
-                                      {p1.subspan(6), 6, tables[1], 1, false},
-                                      {prompts[2], 0, tables[2], 2, false}};
+  std::vector<SequenceChunk> step2 = {
+      {absl::MakeConstSpan(&next, 1), lengths[0], tables[0], 0, false, true},
+      {p1.subspan(6), 6, tables[1], 1, false},
+      {prompts[2], 0, tables[2], 2, false}};
   ASSERT_TRUE(model.Forward(step2, &cache, &logits).ok());
   EXPECT_LE(RelativeError(logits.data(), alone[0].data(), V), 1e-5) << "sequence 0";
   logits.clear();

@@ -40,8 +40,7 @@ std::vector<Tensor> ReadTensors(const fs::path& dir) {
 fs::path WriteCheckpoint(const std::string& name, const std::vector<Tensor>& tensors) {
   const fs::path dir = fs::path(testing::TempDir()) / name;
   fs::create_directories(dir);
-  fs::copy_file(kMamba2 / "config.json", dir / "config.json",
-                fs::copy_options::overwrite_existing);
+  fs::copy_file(kMamba2 / "config.json", dir / "config.json", fs::copy_options::overwrite_existing);
   std::vector<TensorToWrite> out;
   for (const Tensor& t : tensors) out.push_back({t.name, t.dtype, t.shape, t.bytes});
   EXPECT_TRUE(WriteSafetensors((dir / "model.safetensors").string(), out).ok());

@@ -1,0 +1,16 @@
+// GraniteMoeHybrid: builds the ModelSpec of a GraniteMoeHybrid checkpoint from its config.json (see
+// granite_moe_hybrid.cc for the layout, the tensor names and the transformers facts encoded).
+#ifndef HYBRIDSERVE_ENGINE_MODEL_FAMILIES_GRANITE_MOE_HYBRID_H_
+#define HYBRIDSERVE_ENGINE_MODEL_FAMILIES_GRANITE_MOE_HYBRID_H_
+
+#include "absl/status/statusor.h"
+#include "engine/model/config_reader.h"
+#include "engine/model/model_spec.h"
+
+namespace hybridserve::engine {
+
+absl::StatusOr<ModelSpec> BuildGraniteMoeHybridSpec(const ConfigReader& config);
+
+}  // namespace hybridserve::engine
+
+#endif  // HYBRIDSERVE_ENGINE_MODEL_FAMILIES_GRANITE_MOE_HYBRID_H_

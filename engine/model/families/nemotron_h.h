@@ -1,0 +1,16 @@
+// NemotronH: builds the ModelSpec of a NemotronH checkpoint from its config.json (see nemotron_h.cc
+// for the layout, the tensor names and the transformers facts encoded).
+#ifndef HYBRIDSERVE_ENGINE_MODEL_FAMILIES_NEMOTRON_H_H_
+#define HYBRIDSERVE_ENGINE_MODEL_FAMILIES_NEMOTRON_H_H_
+
+#include "absl/status/statusor.h"
+#include "engine/model/config_reader.h"
+#include "engine/model/model_spec.h"
+
+namespace hybridserve::engine {
+
+absl::StatusOr<ModelSpec> BuildNemotronHSpec(const ConfigReader& config);
+
+}  // namespace hybridserve::engine
+
+#endif  // HYBRIDSERVE_ENGINE_MODEL_FAMILIES_NEMOTRON_H_H_
