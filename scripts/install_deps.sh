@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   clang clang-format clang-tidy libclang-rt-dev
   libabsl-dev nlohmann-json3-dev
-  libopenblas-dev
+  libopenblas-dev libpcre2-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
 )
