@@ -56,8 +56,8 @@ CacheStore::CacheStore(const ModelSpec& spec, int64_t num_blocks, int64_t block_
       ssm_shapes_(SsmLayerShapes(spec)) {
   HS_CHECK(num_blocks >= 0 && block_size_tokens > 0 && num_slots >= 0);
   for (const KvLayerShape& kv : kv_shapes_) {
-    const size_t n = static_cast<size_t>(num_blocks * block_size_tokens * kv.num_kv_heads *
-                                         kv.head_dim);
+    const size_t n =
+        static_cast<size_t>(num_blocks * block_size_tokens * kv.num_kv_heads * kv.head_dim);
     keys_.emplace_back(n, 0.0f);
     values_.emplace_back(n, 0.0f);
   }

@@ -55,9 +55,8 @@ absl::Status CpuModel::Validate(absl::Span<const SequenceChunk> chunks,
     const SequenceChunk& chunk = chunks[c];
     for (int32_t token : chunk.tokens) {
       if (token < 0 || token >= spec_.vocab_size) {
-        return absl::InvalidArgumentError(absl::StrCat("token id ", token,
-                                                       " is outside the vocabulary [0, ",
-                                                       spec_.vocab_size, ")"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "token id ", token, " is outside the vocabulary [0, ", spec_.vocab_size, ")"));
       }
     }
     if (chunk.start_position < 0) {
@@ -80,8 +79,8 @@ absl::Status CpuModel::Validate(absl::Span<const SequenceChunk> chunks,
       }
       for (int64_t b = 0; b < needed; ++b) {
         if (chunk.block_table[b] < 0 || chunk.block_table[b] >= cache.num_blocks()) {
-          return absl::InvalidArgumentError(absl::StrCat("block id ", chunk.block_table[b],
-                                                         " is outside the KV store"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("block id ", chunk.block_table[b], " is outside the KV store"));
         }
       }
     }
@@ -89,8 +88,7 @@ absl::Status CpuModel::Validate(absl::Span<const SequenceChunk> chunks,
   return absl::OkStatus();
 }
 
-void CpuModel::RunLayer(const LayerSpec& layer, const StepContext& ctx, float* h,
-                        const float* e0) {
+void CpuModel::RunLayer(const LayerSpec& layer, const StepContext& ctx, float* h, const float* e0) {
   const WeightStore& w = *weights_;
   const int64_t T = ctx.num_tokens;
   const int64_t D = spec_.hidden_size;
@@ -103,8 +101,8 @@ void CpuModel::RunLayer(const LayerSpec& layer, const StepContext& ctx, float* h
       RunZambaShared(*layer.zamba_shared, ctx, h, e0, branch.data());
       for (size_t i = 0; i < size; ++i) normed[i] += branch[i];
     }
-    kernels::cpu::RmsNorm(normed.data(), w.Get(layer.mixer_norm.weight), T, D,
-                          layer.mixer_norm.eps, normed.data(), &pool_);
+    kernels::cpu::RmsNorm(normed.data(), w.Get(layer.mixer_norm.weight), T, D, layer.mixer_norm.eps,
+                          normed.data(), &pool_);
     std::fill(mixed.begin(), mixed.end(), 0.0f);
     if (layer.attention) {
       const float* in = normed.data();
@@ -129,8 +127,8 @@ void CpuModel::RunLayer(const LayerSpec& layer, const StepContext& ctx, float* h
   }
 
   if (layer.mlp || layer.moe) {
-    kernels::cpu::RmsNorm(h, w.Get(layer.ffn_norm.weight), T, D, layer.ffn_norm.eps,
-                          normed.data(), &pool_);
+    kernels::cpu::RmsNorm(h, w.Get(layer.ffn_norm.weight), T, D, layer.ffn_norm.eps, normed.data(),
+                          &pool_);
     bool have = false;
     if (layer.mlp) {
       RunMlp(*layer.mlp, w, &pool_, normed.data(), T, mixed.data(), false);

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "engine/model/cache_store.h"
+#include "engine/model/model_runner.h"
 #include "engine/model/model_spec.h"
 #include "engine/model/step_context.h"
 #include "engine/model/weight_store.h"
@@ -23,7 +24,7 @@ struct CpuModelOptions {
   int num_threads = 0;  // 0: one per hardware thread
 };
 
-class CpuModel {
+class CpuModel : public ModelRunner {
  public:
   // Loads a Hugging Face checkpoint directory (config.json + safetensors).
   static absl::StatusOr<std::unique_ptr<CpuModel>> Load(const std::string& dir,
@@ -33,7 +34,7 @@ class CpuModel {
                                                           const Checkpoint& checkpoint,
                                                           const CpuModelOptions& options = {});
 
-  const ModelSpec& spec() const { return spec_; }
+  const ModelSpec& spec() const override { return spec_; }
   const WeightStore& weights() const { return *weights_; }
 
   // Runs one step. A chunk with start_position == 0 starts a new sequence: its SSM slot is
@@ -42,7 +43,7 @@ class CpuModel {
   // Returns InvalidArgument for token ids out of range, block tables too short for the
   // positions, or slots/blocks outside the cache.
   absl::Status Forward(absl::Span<const SequenceChunk> chunks, CacheStore* cache,
-                       std::vector<float>* logits);
+                       std::vector<float>* logits) override;
 
  private:
   CpuModel(ModelSpec spec, std::unique_ptr<WeightStore> weights, int num_threads);

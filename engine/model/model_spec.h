@@ -89,30 +89,30 @@ struct AttentionSpec {
 };
 
 enum class GatedNorm {
-  kNone,               // y * silu(z), no norm (Falcon-H1 with mamba_rms_norm=false)
-  kGateThenNorm,       // norm(y * silu(z)) over groups of group_size (ungrouped: group_size = I)
-  kNormThenGate,       // norm(y) * silu(z) over groups (Falcon-H1 norm_before_gate=true)
+  kNone,          // y * silu(z), no norm (Falcon-H1 with mamba_rms_norm=false)
+  kGateThenNorm,  // norm(y * silu(z)) over groups of group_size (ungrouped: group_size = I)
+  kNormThenGate,  // norm(y) * silu(z) over groups (Falcon-H1 norm_before_gate=true)
 };
 
 struct Mamba2Spec {
-  int64_t d_model = 0;   // input width
-  int64_t d_inner = 0;   // I = num_heads * head_dim
+  int64_t d_model = 0;  // input width
+  int64_t d_inner = 0;  // I = num_heads * head_dim
   int64_t num_heads = 0;
   int64_t head_dim = 0;
   int64_t n_groups = 1;
   int64_t d_state = 0;
   int64_t d_conv = 4;
   int64_t chunk_size = 256;
-  LinearSpec in_proj;    // [I + CD + H, D], layout z | xBC | dt
-  TensorRef conv_weight; // [CD, 1, K]
-  TensorRef conv_bias;   // [CD] or absent
-  TensorRef dt_bias;     // [H]
-  TensorRef a_log;       // [H]
-  TensorRef d_skip;      // [H]
+  LinearSpec in_proj;     // [I + CD + H, D], layout z | xBC | dt
+  TensorRef conv_weight;  // [CD, 1, K]
+  TensorRef conv_bias;    // [CD] or absent
+  TensorRef dt_bias;      // [H]
+  TensorRef a_log;        // [H]
+  TensorRef d_skip;       // [H]
   GatedNorm norm_kind = GatedNorm::kGateThenNorm;
-  NormSpec norm;         // [I] (absent with kNone)
+  NormSpec norm;                // [I] (absent with kNone)
   int64_t norm_group_size = 0;  // I for the ungrouped variant, I / G for the grouped one
-  LinearSpec out_proj;   // [D, I]
+  LinearSpec out_proj;          // [D, I]
   // dt = clamp(softplus(dt_raw + dt_bias), dt_min, dt_max) for prompt tokens, and with the
   // decode limits for generated tokens (Nemotron-H and Zamba2 clamp dt >= time_step_min in the
   // chunked scan but not in the single-step update; the other families use one limit for both).
@@ -123,7 +123,7 @@ struct Mamba2Spec {
   // Falcon-H1 muP: input scaled by in_multiplier, in_proj output segments z, x, B, C, dt scaled.
   float in_multiplier = 1.0f;
   float mup_z = 1.0f, mup_x = 1.0f, mup_b = 1.0f, mup_c = 1.0f, mup_dt = 1.0f;
-  int ssm_layer = -1;    // index of this layer's SSM state (set by FinalizeSpec)
+  int ssm_layer = -1;  // index of this layer's SSM state (set by FinalizeSpec)
 
   int64_t conv_dim() const { return d_inner + 2 * n_groups * d_state; }
 };
@@ -134,15 +134,15 @@ struct Mamba1Spec {
   int64_t d_state = 0;
   int64_t d_conv = 4;
   int64_t dt_rank = 0;
-  LinearSpec in_proj;     // [2I, D], layout x | z
-  TensorRef conv_weight;  // [I, 1, K]
-  TensorRef conv_bias;    // [I] or absent
-  LinearSpec x_proj;      // [R + 2N, I], layout dt | B | C
-  LinearSpec dt_proj;     // [I, R] + bias [I]
-  TensorRef a_log;        // [I, N]
-  TensorRef d_skip;       // [I]
+  LinearSpec in_proj;                // [2I, D], layout x | z
+  TensorRef conv_weight;             // [I, 1, K]
+  TensorRef conv_bias;               // [I] or absent
+  LinearSpec x_proj;                 // [R + 2N, I], layout dt | B | C
+  LinearSpec dt_proj;                // [I, R] + bias [I]
+  TensorRef a_log;                   // [I, N]
+  TensorRef d_skip;                  // [I]
   NormSpec dt_norm, b_norm, c_norm;  // Jamba's inner RMSNorms (absent for plain Mamba1)
-  LinearSpec out_proj;    // [D, I]
+  LinearSpec out_proj;               // [D, I]
   int ssm_layer = -1;
 };
 
@@ -157,21 +157,21 @@ struct MlpSpec {
 };
 
 struct MoeSpec {
-  kernels::cpu::RouterParams router;  // pointers inside are filled at load
-  LinearSpec router_proj;              // [E, D]
-  TensorRef correction_bias;           // [E] or absent
-  std::vector<MlpSpec> experts;        // E entries
-  LinearSpec latent_in, latent_out;    // Nemotron-H fc1/fc2 latent projections (usually absent)
+  kernels::cpu::RouterParams router;     // pointers inside are filled at load
+  LinearSpec router_proj;                // [E, D]
+  TensorRef correction_bias;             // [E] or absent
+  std::vector<MlpSpec> experts;          // E entries
+  LinearSpec latent_in, latent_out;      // Nemotron-H fc1/fc2 latent projections (usually absent)
   std::optional<MlpSpec> shared_expert;  // added to the routed output (Nemotron-H)
 };
 
 // Zamba2: t = linear(shared transformer block(cat(h, e0))), added to the mamba input only.
 struct ZambaSharedSpec {
-  NormSpec input_norm;       // [2D]
-  AttentionSpec attention;   // input_dim = 2D
-  NormSpec pre_ff_norm;      // [D]
+  NormSpec input_norm;      // [2D]
+  AttentionSpec attention;  // input_dim = 2D
+  NormSpec pre_ff_norm;     // [D]
   MlpSpec mlp;
-  LinearSpec linear;         // [D, D], per layer
+  LinearSpec linear;  // [D, D], per layer
 };
 
 enum class MixerKind { kNone, kAttention, kMamba2, kMamba1, kParallel /* attention + mamba2 */ };
@@ -201,11 +201,11 @@ struct ModelSpec {
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t max_position_embeddings = 0;
-  TensorRef embedding;       // [V, D]
+  TensorRef embedding;  // [V, D]
   float embedding_multiplier = 1.0f;
   std::vector<LayerSpec> layers;
   NormSpec final_norm;
-  LinearSpec lm_head;        // [V, D]; tied models point at the embedding tensor
+  LinearSpec lm_head;  // [V, D]; tied models point at the embedding tensor
   float logits_multiplier = 1.0f;
   std::vector<int64_t> eos_token_ids;
   std::optional<int64_t> bos_token_id;

@@ -28,7 +28,8 @@ void Fill(const std::string& name, std::vector<float>* values, std::mt19937_64* 
     if (ends_with("A_log")) {
       v = std::log(1.0f + 15.0f * uniform(*rng));
     } else if (ends_with("dt_bias") || ends_with("dt_proj.bias")) {
-      const float dt = std::exp(std::log(1e-3f) + uniform(*rng) * (std::log(1e-1f) - std::log(1e-3f)));
+      const float dt =
+          std::exp(std::log(1e-3f) + uniform(*rng) * (std::log(1e-1f) - std::log(1e-3f)));
       v = dt + std::log(-std::expm1(-dt));  // inverse softplus
     } else if (ends_with(".D")) {
       v = 1.0f + 0.1f * normal(*rng);

@@ -29,7 +29,8 @@ struct SequenceChunk {
 
 struct StepContext {
   absl::Span<const SequenceChunk> chunks;
-  std::vector<int64_t> row_begin;  // [num_chunks + 1]: rows of chunk c are [row_begin[c], row_begin[c+1])
+  std::vector<int64_t>
+      row_begin;  // [num_chunks + 1]: rows of chunk c are [row_begin[c], row_begin[c+1])
   std::vector<int64_t> positions;  // [T]
   int64_t num_tokens = 0;          // T
   CacheStore* cache = nullptr;

@@ -23,7 +23,9 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
-std::string RefKey(const TensorRef& ref) { return absl::StrCat(ref.name, "@", ref.offset_elements); }
+std::string RefKey(const TensorRef& ref) {
+  return absl::StrCat(ref.name, "@", ref.offset_elements);
+}
 
 // One way a ref may be stored: a tensor name, the stored tensor's shape, the view's offset.
 struct Candidate {
@@ -75,16 +77,15 @@ absl::Status WeightStore::Resolve(const TensorRef& ref, const Checkpoint& checkp
       also = absl::StrCat(" (also looked for \"",
                           absl::StrJoin(names.begin() + 1, names.end(), "\", \""), "\")");
     }
-    return absl::NotFoundError(absl::StrCat("checkpoint is missing tensor \"", ref.name, "\"",
-                                            also, "; is config.json from the same checkpoint?"));
+    return absl::NotFoundError(absl::StrCat("checkpoint is missing tensor \"", ref.name, "\"", also,
+                                            "; is config.json from the same checkpoint?"));
   }
   const int64_t view_elements = NumElements(ref.shape);
   if (found.offset_elements < 0 ||
       found.offset_elements + view_elements > NumElements(found.source_shape)) {
-    return absl::InternalError(absl::StrCat("tensor \"", found.name, "\": view of ",
-                                            ShapeString(ref.shape), " at offset ",
-                                            found.offset_elements, " lies outside ",
-                                            ShapeString(found.source_shape)));
+    return absl::InternalError(
+        absl::StrCat("tensor \"", found.name, "\": view of ", ShapeString(ref.shape), " at offset ",
+                     found.offset_elements, " lies outside ", ShapeString(found.source_shape)));
   }
   const bool exact = info->shape == found.source_shape;
   const bool squeezable = NumElements(info->shape) == NumElements(found.source_shape) &&

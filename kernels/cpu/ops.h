@@ -22,7 +22,8 @@ void RmsNorm(const float* x, const float* weight, int64_t num_tokens, int64_t di
 
 enum class GatedNormOrder {
   kGateThenNorm,  // h = y * silu(z); out = weight * h * rsqrt(var_group(h) + eps)
-  kNormThenGate,  // out = weight * y * rsqrt(var_group(y) + eps) * silu(z)   (Falcon-H1 norm_before_gate)
+  kNormThenGate,  // out = weight * y * rsqrt(var_group(y) + eps) * silu(z)   (Falcon-H1
+                  // norm_before_gate)
 };
 // Gated RMSNorm over groups of group_size contiguous channels (group_size == dim: ungrouped).
 // y, z, out: [T, dim]; weight: [dim]. out may alias y.
@@ -67,9 +68,8 @@ struct PagedKv {
 
 // Writes k, v for tokens at positions [start_position, start_position + T) into the cache.
 // k, v: [T, num_kv_heads, head_dim] with row strides k_stride, v_stride (elements).
-void WriteKv(const float* k, int64_t k_stride, const float* v, int64_t v_stride,
-             int64_t num_tokens, int64_t start_position, int64_t num_kv_heads, int64_t head_dim,
-             const PagedKv& kv);
+void WriteKv(const float* k, int64_t k_stride, const float* v, int64_t v_stride, int64_t num_tokens,
+             int64_t start_position, int64_t num_kv_heads, int64_t head_dim, const PagedKv& kv);
 
 // Causal GQA attention for T new queries at positions [start_position, start_position + T) over
 // keys 0..position (already written with WriteKv). Query head h uses kv head h / (nq / nkv).
@@ -110,9 +110,9 @@ void Mamba2ChunkScan(const SsdShape& shape, const float* x, int64_t x_stride, co
 
 // Mamba2 single-step state update (the decode path): the recurrence above for one token.
 // x: [H, P]; dt: [H]; B, C: [G, N]; state: [H, P, N] in/out; y: [H, P].
-void Mamba2StateUpdate(int64_t num_heads, int64_t head_dim, int64_t num_groups,
-                       int64_t state_size, const float* x, const float* dt, const float* A,
-                       const float* B, const float* C, const float* D, float* state, float* y);
+void Mamba2StateUpdate(int64_t num_heads, int64_t head_dim, int64_t num_groups, int64_t state_size,
+                       const float* x, const float* dt, const float* A, const float* B,
+                       const float* C, const float* D, float* state, float* y);
 
 // Mamba1 selective scan over T tokens from state (prefill chunk or T = 1 decode):
 //   S[i,n] = exp(dt[t,i] * A[i,n]) * S[i,n] + dt[t,i] * B[t,n] * x[t,i]
@@ -121,8 +121,8 @@ void Mamba2StateUpdate(int64_t num_heads, int64_t head_dim, int64_t num_groups,
 // b_stride, c_stride); D: [I] or null; state: [I, N] in/out; y: [T, I] (row stride y_stride).
 void Mamba1Scan(int64_t num_tokens, int64_t inner, int64_t state_size, const float* x,
                 int64_t x_stride, const float* dt, int64_t dt_stride, const float* A,
-                const float* B, int64_t b_stride, const float* C, int64_t c_stride,
-                const float* D, float* state, float* y, int64_t y_stride, ThreadPool* pool);
+                const float* B, int64_t b_stride, const float* C, int64_t c_stride, const float* D,
+                float* state, float* y, int64_t y_stride, ThreadPool* pool);
 
 // x[i] = log1p(exp(x[i])) (PyTorch softplus, threshold 20), then clamp to [lo, hi].
 void SoftplusClamp(float* x, int64_t n, float lo, float hi);
