@@ -76,8 +76,8 @@ std::vector<std::string> ModelSummary::ToLines() const {
   lines.push_back(absl::StrCat("layers: ", num_layers, "  pattern: ", layer_pattern));
   lines.push_back(absl::StrCat("layer kinds: ", absl::StrJoin(layer_labels, " ")));
   lines.push_back(absl::StrCat("vocab_size: ", vocab_size, "  hidden_size: ", hidden_size));
-  lines.push_back(absl::StrFormat("parameters: %d (%.3f B)", num_parameters,
-                                  static_cast<double>(num_parameters) * 1e-9));
+  lines.push_back(absl::StrFormat("parameters: %d (%.2f M)", num_parameters,
+                                  static_cast<double>(num_parameters) * 1e-6));
   lines.push_back(absl::StrCat("kv layers: ", num_kv_layers,
                                "  kv cache: ", kv_cache_bytes_per_token, " bytes/token (fp32)"));
   lines.push_back(absl::StrCat("ssm layers: ", num_ssm_layers, "  ssm state: ",
