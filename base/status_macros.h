@@ -17,7 +17,7 @@
 #define HS_STATUS_CONCAT_(a, b) HS_STATUS_CONCAT_INNER_(a, b)
 
 #define HS_ASSIGN_OR_RETURN(lhs, expr) \
-  HS_ASSIGN_OR_RETURN_IMPL_(HS_STATUS_CONCAT_(hs_statusor_, __LINE__), lhs, expr)
+  HS_ASSIGN_OR_RETURN_IMPL_(HS_STATUS_CONCAT_(hs_statusor_, __COUNTER__), lhs, expr)
 
 #define HS_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)     \
   auto statusor = (expr);                                  \

@@ -74,6 +74,11 @@ absl::StatusOr<kernels::cpu::Activation> ReadActivation(const ConfigReader& conf
 // time_step_limit as (dt_min, dt_max); absent or null: (0, inf).
 absl::Status ReadTimeStepLimit(const ConfigReader& config, float* dt_min, float* dt_max);
 
+// Mamba2 dimensions from the Bamba-style keys shared by Bamba and GraniteMoeHybrid
+// (mamba_expand, mamba_n_heads, mamba_d_head, mamba_n_groups, mamba_d_state, mamba_d_conv,
+// mamba_chunk_size, mamba_conv_bias, mamba_proj_bias), with their config-class defaults.
+absl::StatusOr<Mamba2Dims> ReadBambaMamba2Dims(const ConfigReader& config, int64_t d_model);
+
 // An integer field that may also be the string "auto" (then auto_value).
 absl::StatusOr<int64_t> ReadIntOrAuto(const ConfigReader& config, std::string_view key,
                                       int64_t auto_value);

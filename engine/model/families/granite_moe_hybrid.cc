@@ -76,22 +76,7 @@ absl::StatusOr<ModelSpec> BuildGraniteMoeHybridSpec(const ConfigReader& original
     HS_ASSIGN_OR_RETURN(rope, config.Rope(/*default_theta=*/10000.0));
   }
 
-  families::Mamba2Dims dims;
-  dims.d_model = d_model;
-  HS_ASSIGN_OR_RETURN(int64_t expand, config.Int("mamba_expand", 2));
-  dims.d_inner = expand * d_model;
-  HS_ASSIGN_OR_RETURN(dims.num_heads, config.Int("mamba_n_heads", 128));
-  if (dims.num_heads <= 0) return config.Error("field \"mamba_n_heads\" must be positive");
-  HS_ASSIGN_OR_RETURN(dims.head_dim, families::ReadIntOrAuto(config, "mamba_d_head",
-                                                             dims.d_inner / dims.num_heads));
-  HS_ASSIGN_OR_RETURN(dims.n_groups, config.Int("mamba_n_groups", 1));
-  HS_ASSIGN_OR_RETURN(dims.d_state, config.Int("mamba_d_state", 256));
-  HS_ASSIGN_OR_RETURN(dims.d_conv, config.Int("mamba_d_conv", 4));
-  HS_ASSIGN_OR_RETURN(dims.chunk_size, config.Int("mamba_chunk_size", 256));
-  HS_ASSIGN_OR_RETURN(dims.conv_bias, config.Bool("mamba_conv_bias", true));
-  HS_ASSIGN_OR_RETURN(bool proj_bias, config.Bool("mamba_proj_bias", false));
-  dims.in_proj_bias = proj_bias;
-  dims.out_proj_bias = proj_bias;
+  HS_ASSIGN_OR_RETURN(families::Mamba2Dims dims, families::ReadBambaMamba2Dims(config, d_model));
   float dt_min = 0, dt_max = 0;
   HS_RETURN_IF_ERROR(families::ReadTimeStepLimit(config, &dt_min, &dt_max));
 
