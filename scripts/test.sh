@@ -4,16 +4,21 @@
 #   scripts/test.sh --sanitize address   ASan+UBSan build of the CPU-only configuration in build-asan/
 #   scripts/test.sh --sanitize thread    TSan build in build-tsan/
 #   scripts/test.sh --fuzz SECONDS       also build the fuzzers with clang and run each for SECONDS
+#   --targets "a b"  build only these targets;  --tests REGEX  run only the ctest tests matching
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sanitize=""
 fuzz_seconds=0
+targets=""
+tests=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize) sanitize="$2"; shift 2 ;;
     --fuzz) fuzz_seconds="$2"; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --targets) targets="$2"; shift 2 ;;
+    --tests) tests="$2"; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -29,12 +34,16 @@ if [ -n "$sanitize" ]; then
     -DHYBRIDSERVE_SANITIZE="$sanitize" -DHYBRIDSERVE_BUILD_BENCHMARKS=OFF
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  # OpenBLAS's own threads are not instrumented; keep BLAS single-threaded in sanitizer runs.
+  export OPENBLAS_NUM_THREADS=1
 else
   build=build
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 fi
-cmake --build "$build" -j "$jobs"
-ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900
+# shellcheck disable=SC2086
+cmake --build "$build" -j "$jobs" ${targets:+--target $targets}
+ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 ${tests:+-R "$tests"}
 
 if [ "$fuzz_seconds" -gt 0 ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug \
