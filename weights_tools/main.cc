@@ -14,6 +14,8 @@ constexpr char kUsage[] =
     "commands:\n"
     "  logits    run a model on token ids; print prompt logits and greedy decode steps\n"
     "  inspect   describe a checkpoint: architecture, layers, parameters, cache sizes\n"
+    "  tokenize    encode text to token ids with a tokenizer.json\n"
+    "  detokenize  decode token ids to text with a tokenizer.json\n"
     "\n"
     "Run `hybridtool <command> --help` for a command's flags.\n";
 
@@ -29,6 +31,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "logits") return hybridserve::tools::LogitsCommand(args);
   if (command == "inspect") return hybridserve::tools::InspectCommand(args);
+  if (command == "tokenize") return hybridserve::tools::TokenizeCommand(args);
+  if (command == "detokenize") return hybridserve::tools::DetokenizeCommand(args);
   std::fprintf(stderr, "hybridtool: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
   return 2;
 }
