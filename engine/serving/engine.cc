@@ -21,7 +21,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(ModelRunner* model,
 Engine::Engine(ModelRunner* model, std::unique_ptr<EngineCore> core, const EngineOptions& options)
     : core_(std::move(core)), options_(options) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stats_ = core_->stats();
   }
   thread_ = std::thread([this] { Loop(); });
@@ -31,16 +31,16 @@ Engine::~Engine() { Shutdown(); }
 
 void Engine::Shutdown() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    wake_.Signal();
+    wake_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
 }
 
 absl::StatusOr<std::shared_ptr<RequestStream>> Engine::Submit(GenerationRequest request) {
   HS_RETURN_IF_ERROR(core_->Validate(request));
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return absl::UnavailableError("the engine is shutting down");
   if (static_cast<int64_t>(incoming_.size()) + core_waiting_ >= options_.max_waiting) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -50,20 +50,20 @@ absl::StatusOr<std::shared_ptr<RequestStream>> Engine::Submit(GenerationRequest 
   auto stream = std::make_shared<RequestStream>(id, options_.stream_buffer_events);
   incoming_.push_back({id, std::move(request), stream});
   live_.insert(id);
-  wake_.Signal();
+  wake_.notify_one();
   return stream;
 }
 
 bool Engine::Cancel(int64_t request_id) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (!live_.contains(request_id)) return false;
   cancels_.push_back(request_id);
-  wake_.Signal();
+  wake_.notify_one();
   return true;
 }
 
 EngineStats Engine::GetStats() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return stats_;
 }
 
@@ -75,7 +75,7 @@ std::vector<int64_t> Engine::Deliver(std::vector<RequestOutput> outputs) {
     if (out.finished) {
       {
         // Unknown to Cancel before the reader can see the end.
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         live_.erase(it->first);
       }
       it->second->Close(std::move(out));
@@ -98,10 +98,10 @@ void Engine::Loop() {
     std::vector<int64_t> cancels;
     bool stopping = false;
     {
-      absl::MutexLock lock(&mu_);
-      while (!stopping_ && incoming_.empty() && cancels_.empty() && !core_busy_) {
-        wake_.Wait(&mu_);
-      }
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [this] {
+        return stopping_ || !incoming_.empty() || !cancels_.empty() || core_busy_;
+      });
       incoming.swap(incoming_);
       cancels.swap(cancels_);
       stopping = stopping_;
@@ -115,7 +115,7 @@ void Engine::Loop() {
         out.finish_reason = FinishReason::kError;
         out.status = status;
         {
-          absl::MutexLock lock(&mu_);
+          std::lock_guard<std::mutex> lock(mu_);
           live_.erase(in.id);
         }
         in.stream->Close(std::move(out));
@@ -135,7 +135,7 @@ void Engine::Loop() {
     std::vector<int64_t> done = Deliver(core_->Step());
     finished.insert(finished.end(), done.begin(), done.end());
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       for (int64_t id : finished) live_.erase(id);
       stats_ = core_->stats();
       core_waiting_ = core_->num_waiting();

@@ -10,16 +10,16 @@
 #ifndef HYBRIDSERVE_ENGINE_SERVING_ENGINE_H_
 #define HYBRIDSERVE_ENGINE_SERVING_ENGINE_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "engine/model/model_runner.h"
 #include "engine/serving/engine_core.h"
 #include "engine/serving/engine_options.h"
@@ -68,16 +68,18 @@ class Engine {
   absl::flat_hash_map<int64_t, std::shared_ptr<RequestStream>> streams_;
   const EngineOptions options_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar wake_;
-  std::vector<Incoming> incoming_ ABSL_GUARDED_BY(mu_);
-  std::vector<int64_t> cancels_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<int64_t> live_ ABSL_GUARDED_BY(mu_);  // submitted, not finished
-  int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  int64_t core_waiting_ ABSL_GUARDED_BY(mu_) = 0;
-  bool core_busy_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  EngineStats stats_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: the system Abseil is not built with ThreadSanitizer
+  // annotations, so TSan would not see absl::Mutex's synchronization. Guards the members below.
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<Incoming> incoming_;
+  std::vector<int64_t> cancels_;
+  absl::flat_hash_set<int64_t> live_;  // submitted, not finished
+  int64_t next_id_ = 1;
+  int64_t core_waiting_ = 0;
+  bool core_busy_ = false;
+  bool stopping_ = false;
+  EngineStats stats_;
   std::thread thread_;
 };
 

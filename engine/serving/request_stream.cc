@@ -1,5 +1,7 @@
 #include "engine/serving/request_stream.h"
 
+#include <algorithm>
+
 #include "base/check.h"
 
 namespace hybridserve::engine {
@@ -17,14 +19,18 @@ bool RequestStream::PopLocked(RequestOutput* output) {
 }
 
 bool RequestStream::Next(RequestOutput* output) {
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(this, &RequestStream::Readable));
+  std::unique_lock<std::mutex> lock(mu_);
+  readable_.wait(lock, [this] { return Readable(); });
   return PopLocked(output);
 }
 
 RequestStream::Read RequestStream::NextFor(RequestOutput* output, absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  if (!mu_.AwaitWithTimeout(absl::Condition(this, &RequestStream::Readable), timeout)) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (timeout == absl::InfiniteDuration()) {
+    readable_.wait(lock, [this] { return Readable(); });
+  } else if (!readable_.wait_for(lock,
+                                 absl::ToChronoNanoseconds(std::max(timeout, absl::ZeroDuration())),
+                                 [this] { return Readable(); })) {
     return Read::kTimeout;
   }
   return PopLocked(output) ? Read::kOutput : Read::kEnd;
@@ -48,28 +54,30 @@ RequestOutput RequestStream::ReadAll() {
 }
 
 bool RequestStream::Push(RequestOutput output) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   HS_CHECK_MSG(!closed_, "push to a closed stream");
   if (static_cast<int64_t>(buffer_.size()) >= capacity_) return false;
   buffer_.push_back(std::move(output));
+  readable_.notify_all();
   return true;
 }
 
 void RequestStream::Close(RequestOutput final_output) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   HS_CHECK_MSG(!closed_, "stream closed twice");
   final_output.finished = true;
   buffer_.push_back(std::move(final_output));
   closed_ = true;
+  readable_.notify_all();
 }
 
 int64_t RequestStream::num_buffered() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return static_cast<int64_t>(buffer_.size());
 }
 
 bool RequestStream::closed() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return closed_;
 }
 

@@ -6,11 +6,11 @@
 #ifndef HYBRIDSERVE_ENGINE_SERVING_REQUEST_STREAM_H_
 #define HYBRIDSERVE_ENGINE_SERVING_REQUEST_STREAM_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <mutex>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/serving/request_types.h"
 
@@ -40,14 +40,18 @@ class RequestStream {
   bool closed() const;
 
  private:
-  bool Readable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !buffer_.empty() || closed_; }
-  bool PopLocked(RequestOutput* output) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Both need mu_ held.
+  bool Readable() const { return !buffer_.empty() || closed_; }
+  bool PopLocked(RequestOutput* output);
 
   const int64_t request_id_;
   const int64_t capacity_;
-  mutable absl::Mutex mu_;
-  std::deque<RequestOutput> buffer_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex rather than absl::Mutex: the system Abseil is not built with ThreadSanitizer
+  // annotations, so TSan would not see absl::Mutex's synchronization.
+  mutable std::mutex mu_;
+  std::condition_variable readable_;
+  std::deque<RequestOutput> buffer_;  // guarded by mu_
+  bool closed_ = false;               // guarded by mu_
 };
 
 }  // namespace hybridserve::engine
