@@ -10,6 +10,8 @@ namespace hybridserve::tools {
 
 int LogitsCommand(const std::vector<std::string>& args);
 int InspectCommand(const std::vector<std::string>& args);
+int RandomCheckpointCommand(const std::vector<std::string>& args);
+int ChatTemplateCommand(const std::vector<std::string>& args);
 int TokenizeCommand(const std::vector<std::string>& args);
 int DetokenizeCommand(const std::vector<std::string>& args);
 
