@@ -52,12 +52,20 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   cmake --build build-fuzz -j "$jobs" --target fuzzers
   for fuzzer in build-fuzz/tests/fuzz/*_fuzz; do
     echo "fuzzing $(basename "$fuzzer") for ${fuzz_seconds}s"
+    # Seeds and dictionary: tests/fuzz/corpus/<name>/ and tests/fuzz/<name>.dict, where <name> is
+    # the fuzzer's name without _fuzz, or its first word (openai_request_fuzz -> openai).
     name=$(basename "$fuzzer" _fuzz)
-    corpus="tests/fuzz/corpus/$name"
-    dict="tests/fuzz/$name.dict"
+    corpus="" dict=""
+    for candidate in "$name" "${name%%_*}"; do
+      if [ -z "$corpus" ] && [ -d "tests/fuzz/corpus/$candidate" ]; then
+        corpus="tests/fuzz/corpus/$candidate"
+      fi
+      if [ -z "$dict" ] && [ -f "tests/fuzz/$candidate.dict" ]; then
+        dict="tests/fuzz/$candidate.dict"
+      fi
+    done
     mkdir -p "build-fuzz/corpus-$(basename "$fuzzer")"
     "$fuzzer" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
-      $( [ -f "$dict" ] && echo "-dict=$dict" ) \
-      "build-fuzz/corpus-$(basename "$fuzzer")" $( [ -d "$corpus" ] && echo "$corpus" )
+      ${dict:+"-dict=$dict"} "build-fuzz/corpus-$(basename "$fuzzer")" ${corpus:+"$corpus"}
   done
 fi
