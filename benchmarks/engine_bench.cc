@@ -35,7 +35,13 @@ int Run(int argc, char** argv) {
       output = std::atoll(argv[++i]);
     else if (arg == "--threads" && i + 1 < argc)
       threads = std::atoi(argv[++i]);
-    else
+    else if (arg == "--help" || arg == "-h") {
+      std::puts("usage: engine_bench [--prompt 64] [--output 32] [--threads 0] [config.json]");
+      return 0;
+    } else if (arg.rfind("--", 0) == 0) {
+      std::fprintf(stderr, "engine_bench: unknown flag %s (see --help)\n", arg.c_str());
+      return 2;
+    } else
       config_path = arg;
   }
   nlohmann::json config = nlohmann::json::parse(std::ifstream(config_path), nullptr, false);
