@@ -174,6 +174,17 @@ absl::StatusOr<Mamba2Dims> ReadBambaMamba2Dims(const ConfigReader& config, int64
   return dims;
 }
 
+Mamba2Spec MakeBambaMamba2(const std::string& prefix, const Mamba2Dims& dims, double eps,
+                           float dt_min, float dt_max) {
+  Mamba2Spec m = MakeMamba2(prefix, dims);
+  m.norm.eps = static_cast<float>(eps);
+  m.norm_kind = GatedNorm::kGateThenNorm;
+  m.norm_group_size = dims.d_inner;
+  m.dt_min = dt_min;
+  m.dt_max = dt_max;
+  return m;
+}
+
 absl::StatusOr<int64_t> ReadIntOrAuto(const ConfigReader& config, std::string_view key,
                                       int64_t auto_value) {
   if (!config.Has(key)) return auto_value;

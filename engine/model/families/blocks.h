@@ -79,6 +79,12 @@ absl::Status ReadTimeStepLimit(const ConfigReader& config, float* dt_min, float*
 // mamba_chunk_size, mamba_conv_bias, mamba_proj_bias), with their config-class defaults.
 absl::StatusOr<Mamba2Dims> ReadBambaMamba2Dims(const ConfigReader& config, int64_t d_model);
 
+// The Bamba-style Mamba2 mixer (Bamba, GraniteMoeHybrid): gate-then-norm gated RMSNorm over all
+// d_inner channels (transformers does not group it even when n_groups > 1) and the
+// time_step_limit dt clamp.
+Mamba2Spec MakeBambaMamba2(const std::string& prefix, const Mamba2Dims& dims, double eps,
+                           float dt_min, float dt_max);
+
 // An integer field that may also be the string "auto" (then auto_value).
 absl::StatusOr<int64_t> ReadIntOrAuto(const ConfigReader& config, std::string_view key,
                                       int64_t auto_value);

@@ -96,13 +96,7 @@ absl::StatusOr<ModelSpec> BuildGraniteMoeHybridSpec(const ConfigReader& original
     if (type == "linear_attention" || type == "mamba") {
       layer.mixer = MixerKind::kMamba2;
       layer.kind_label = "mamba";
-      Mamba2Spec m = families::MakeMamba2(prefix + ".mamba", dims);
-      m.norm.eps = static_cast<float>(eps);
-      m.norm_kind = GatedNorm::kGateThenNorm;
-      m.norm_group_size = dims.d_inner;  // ungrouped in transformers
-      m.dt_min = dt_min;
-      m.dt_max = dt_max;
-      layer.mamba2 = std::move(m);
+      layer.mamba2 = families::MakeBambaMamba2(prefix + ".mamba", dims, eps, dt_min, dt_max);
     } else if (type == "full_attention" || type == "attention") {
       layer.mixer = MixerKind::kAttention;
       layer.kind_label = "attention";
