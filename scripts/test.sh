@@ -43,7 +43,8 @@ else
 fi
 # shellcheck disable=SC2086
 cmake --build "$build" -j "$jobs" ${targets:+--target $targets}
-ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 ${tests:+-R "$tests"}
+# The gpu label (tests/cuda) needs a GPU: scripts/gpu_suite.sh runs it on one.
+ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 -LE gpu ${tests:+-R "$tests"}
 
 if [ "$fuzz_seconds" -gt 0 ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug \

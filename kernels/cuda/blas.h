@@ -1,0 +1,52 @@
+// The GEMMs of the CUDA backend, through cuBLAS: out[T, N] (fp32) = x[T, K] (fp32) . W[N, K]^T
+// (+ bias), with W in the model's storage type and fp32 accumulation. For bf16/fp16 weights the
+// activations are rounded to the storage type first (into a scratch buffer this object owns), so
+// the product runs on the tensor cores; for fp32 weights it is a plain fp32 GEMM (no TF32).
+#ifndef HYBRIDSERVE_KERNELS_CUDA_BLAS_H_
+#define HYBRIDSERVE_KERNELS_CUDA_BLAS_H_
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "kernels/cuda/ops.h"
+
+namespace hybridserve::kernels::cuda {
+
+class Blas {
+ public:
+  // A handle bound to stream. The object owns the handle, the cuBLAS workspace and the scratch.
+  static absl::StatusOr<std::unique_ptr<Blas>> Create(cudaStream_t stream);
+  ~Blas();
+  Blas(const Blas&) = delete;
+  Blas& operator=(const Blas&) = delete;
+
+  // out = x . W^T (+ bias), or out += ... with accumulate. x: [T, K] (row stride x_stride);
+  // weight: [N, K] (wtype, dense); bias: [N] (wtype) or null; out: [T, N] (row stride out_stride).
+  void Linear(const float* x, int64_t x_stride, DType wtype, const void* weight, const void* bias,
+              int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out,
+              int64_t out_stride, bool accumulate = false);
+
+  cudaStream_t stream() const { return stream_; }
+
+ private:
+  Blas(cublasHandle_t handle, cudaStream_t stream, void* workspace);
+  void* Scratch(int64_t bytes);
+
+  cublasHandle_t handle_;
+  cudaStream_t stream_;
+  void* workspace_;
+  void* scratch_ = nullptr;
+  int64_t scratch_bytes_ = 0;
+};
+
+// out[t, n] += bias[n] over [T, N] (row stride), bias in wtype.
+void AddBias(DType wtype, const void* bias, int64_t num_tokens, int64_t out_dim, float* out,
+             int64_t out_stride, cudaStream_t stream);
+
+}  // namespace hybridserve::kernels::cuda
+
+#endif  // HYBRIDSERVE_KERNELS_CUDA_BLAS_H_
