@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
-#include "engine/model/cpu_model.h"
 #include "engine/model/greedy_run.h"
+#include "engine/runner/load_runner.h"
 #include "nlohmann/json.hpp"
 #include "weights_tools/command_line.h"
 #include "weights_tools/commands.h"
@@ -24,6 +24,8 @@ constexpr char kHelp[] =
     "  --tokens IDS          comma-separated prompt token ids (at least one)\n"
     "  --generate N          greedy decode steps (default 0)\n"
     "  --prefill-chunk N     run the prompt in chunks of N tokens (default: one chunk)\n"
+    "  --device D            cpu, cuda or auto (default cpu)\n"
+    "  --dtype T             CUDA storage type: auto (the checkpoint's), f32, bf16 or f16\n"
     "  --threads N           CPU threads (default: all)\n"
     "  --json                print one JSON object: prompt_logits, generated_tokens, step_logits\n";
 
@@ -51,8 +53,9 @@ int LogitsCommand(const std::vector<std::string>& args) {
       return 0;
     }
   }
-  auto line = CommandLine::Parse(args, {"model", "tokens", "generate", "prefill-chunk", "threads"},
-                                 {"json"});
+  auto line = CommandLine::Parse(
+      args, {"model", "tokens", "generate", "prefill-chunk", "threads", "device", "dtype"},
+      {"json"});
   if (!line.ok()) {
     std::fprintf(stderr, "hybridtool logits: %s\n", line.status().message().data());
     return 2;
@@ -77,14 +80,16 @@ int LogitsCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "hybridtool logits: --generate and --prefill-chunk must be >= 0\n");
     return 2;
   }
-  engine::CpuModelOptions options;
+  engine::RunnerOptions options;
   options.num_threads = static_cast<int>(*threads);
-  auto model = engine::CpuModel::Load(*model_dir, options);
+  options.device = line->Get("device").value_or("cpu");
+  options.dtype = line->Get("dtype").value_or("auto");
+  auto model = engine::LoadModelRunner(*model_dir, options);
   if (!model.ok()) {
     std::fprintf(stderr, "hybridtool logits: %s\n", std::string(model.status().message()).c_str());
     return 1;
   }
-  auto result = engine::RunGreedy(**model, *tokens, *generate, *chunk);
+  auto result = engine::RunGreedy(*model->runner, *tokens, *generate, *chunk);
   if (!result.ok()) {
     std::fprintf(stderr, "hybridtool logits: %s\n", std::string(result.status().message()).c_str());
     return 1;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "engine/model/model_cache.h"
 #include "engine/model/model_spec.h"
 #include "kernels/cpu/ops.h"
 
@@ -28,14 +29,15 @@ struct SsmLayerShape {
 std::vector<KvLayerShape> KvLayerShapes(const ModelSpec& spec);    // by kv_layer index
 std::vector<SsmLayerShape> SsmLayerShapes(const ModelSpec& spec);  // by ssm_layer index
 
-class CacheStore {
+// The CPU backend's caches, in host memory (fp32).
+class CacheStore : public ModelCache {
  public:
   CacheStore(const ModelSpec& spec, int64_t num_blocks, int64_t block_size_tokens,
              int64_t num_slots);
 
-  int64_t num_blocks() const { return num_blocks_; }
-  int64_t block_size_tokens() const { return block_size_; }
-  int64_t num_slots() const { return num_slots_; }
+  int64_t num_blocks() const override { return num_blocks_; }
+  int64_t block_size_tokens() const override { return block_size_; }
+  int64_t num_slots() const override { return num_slots_; }
 
   // One attention layer's view of the KV store through a sequence's block table.
   kernels::cpu::PagedKv Kv(int kv_layer, absl::Span<const int32_t> block_table);
@@ -45,8 +47,8 @@ class CacheStore {
   // Zeroes every SSM layer's state of a slot (a new sequence starts from zero state).
   void ResetSlot(int32_t slot);
 
-  int64_t kv_bytes() const;
-  int64_t ssm_bytes() const;
+  int64_t kv_bytes() const override;
+  int64_t ssm_bytes() const override;
 
  private:
   int64_t num_blocks_;

@@ -11,6 +11,7 @@
 #include "engine/model/blocks/mamba1_block.h"
 #include "engine/model/blocks/mamba2_block.h"
 #include "engine/model/blocks/zamba_shared_block.h"
+#include "engine/model/chunk_validation.h"
 #include "engine/model/config_reader.h"
 #include "engine/model/families/family_registry.h"
 #include "kernels/cpu/ops.h"
@@ -47,45 +48,6 @@ absl::StatusOr<std::unique_ptr<CpuModel>> CpuModel::Create(ModelSpec spec,
   HS_ASSIGN_OR_RETURN(std::unique_ptr<WeightStore> weights, WeightStore::Load(spec, checkpoint));
   return std::unique_ptr<CpuModel>(
       new CpuModel(std::move(spec), std::move(weights), options.num_threads));
-}
-
-absl::Status CpuModel::Validate(absl::Span<const SequenceChunk> chunks,
-                                const CacheStore& cache) const {
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    const SequenceChunk& chunk = chunks[c];
-    for (int32_t token : chunk.tokens) {
-      if (token < 0 || token >= spec_.vocab_size) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "token id ", token, " is outside the vocabulary [0, ", spec_.vocab_size, ")"));
-      }
-    }
-    if (chunk.start_position < 0) {
-      return absl::InvalidArgumentError("start_position must be >= 0");
-    }
-    if (chunk.decode && (chunk.tokens.size() != 1 || chunk.start_position == 0)) {
-      return absl::InvalidArgumentError(
-          "a decode step feeds exactly one token after at least one earlier token");
-    }
-    if (spec_.num_ssm_layers > 0 && (chunk.ssm_slot < 0 || chunk.ssm_slot >= cache.num_slots())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("ssm slot ", chunk.ssm_slot, " is outside [0, ", cache.num_slots(), ")"));
-    }
-    if (spec_.num_kv_layers > 0) {
-      const int64_t end = chunk.start_position + static_cast<int64_t>(chunk.tokens.size());
-      const int64_t needed = (end + cache.block_size_tokens() - 1) / cache.block_size_tokens();
-      if (static_cast<int64_t>(chunk.block_table.size()) < needed) {
-        return absl::InvalidArgumentError(absl::StrCat("block table of ", chunk.block_table.size(),
-                                                       " blocks cannot hold ", end, " positions"));
-      }
-      for (int64_t b = 0; b < needed; ++b) {
-        if (chunk.block_table[b] < 0 || chunk.block_table[b] >= cache.num_blocks()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("block id ", chunk.block_table[b], " is outside the KV store"));
-        }
-      }
-    }
-  }
-  return absl::OkStatus();
 }
 
 void CpuModel::RunLayer(const LayerSpec& layer, const StepContext& ctx, float* h, const float* e0) {
@@ -139,9 +101,19 @@ void CpuModel::RunLayer(const LayerSpec& layer, const StepContext& ctx, float* h
   }
 }
 
-absl::Status CpuModel::Forward(absl::Span<const SequenceChunk> chunks, CacheStore* cache,
+absl::StatusOr<std::unique_ptr<ModelCache>> CpuModel::CreateCache(int64_t num_blocks,
+                                                                  int64_t block_size_tokens,
+                                                                  int64_t num_slots) {
+  return std::make_unique<CacheStore>(spec_, num_blocks, block_size_tokens, num_slots);
+}
+
+absl::Status CpuModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCache* model_cache,
                                std::vector<float>* logits) {
-  HS_RETURN_IF_ERROR(Validate(chunks, *cache));
+  auto* cache = dynamic_cast<CacheStore*>(model_cache);
+  if (cache == nullptr) {
+    return absl::InvalidArgumentError("the CPU model runs on a CacheStore (CpuModel::CreateCache)");
+  }
+  HS_RETURN_IF_ERROR(ValidateChunks(spec_, chunks, *cache));
   StepContext ctx;
   ctx.chunks = chunks;
   ctx.cache = cache;

@@ -35,6 +35,9 @@ class CpuModel : public ModelRunner {
                                                           const CpuModelOptions& options = {});
 
   const ModelSpec& spec() const override { return spec_; }
+  absl::StatusOr<std::unique_ptr<ModelCache>> CreateCache(int64_t num_blocks,
+                                                          int64_t block_size_tokens,
+                                                          int64_t num_slots) override;
   const WeightStore& weights() const { return *weights_; }
 
   // Runs one step. A chunk with start_position == 0 starts a new sequence: its SSM slot is
@@ -42,12 +45,11 @@ class CpuModel : public ModelRunner {
   // all_logits, else one row (its last token) per chunk, in chunk order.
   // Returns InvalidArgument for token ids out of range, block tables too short for the
   // positions, or slots/blocks outside the cache.
-  absl::Status Forward(absl::Span<const SequenceChunk> chunks, CacheStore* cache,
+  absl::Status Forward(absl::Span<const SequenceChunk> chunks, ModelCache* cache,
                        std::vector<float>* logits) override;
 
  private:
   CpuModel(ModelSpec spec, std::unique_ptr<WeightStore> weights, int num_threads);
-  absl::Status Validate(absl::Span<const SequenceChunk> chunks, const CacheStore& cache) const;
   void RunLayer(const LayerSpec& layer, const StepContext& ctx, float* h, const float* e0);
 
   ModelSpec spec_;

@@ -16,7 +16,7 @@ int32_t ArgMax(absl::Span<const float> values) {
   return best;
 }
 
-absl::StatusOr<GreedyRunResult> RunGreedy(CpuModel& model, absl::Span<const int32_t> prompt,
+absl::StatusOr<GreedyRunResult> RunGreedy(ModelRunner& model, absl::Span<const int32_t> prompt,
                                           int64_t num_generate, int64_t prefill_chunk_tokens) {
   if (prompt.empty()) return absl::InvalidArgumentError("the prompt needs at least one token");
   if (num_generate < 0) return absl::InvalidArgumentError("the number to generate must be >= 0");
@@ -24,7 +24,8 @@ absl::StatusOr<GreedyRunResult> RunGreedy(CpuModel& model, absl::Span<const int3
   const int64_t total = static_cast<int64_t>(prompt.size()) + num_generate;
   constexpr int64_t kBlockTokens = 16;
   const int64_t num_blocks = (total + kBlockTokens - 1) / kBlockTokens;
-  CacheStore cache(model.spec(), num_blocks, kBlockTokens, /*num_slots=*/1);
+  HS_ASSIGN_OR_RETURN(std::unique_ptr<ModelCache> cache,
+                      model.CreateCache(num_blocks, kBlockTokens, /*num_slots=*/1));
   std::vector<int32_t> block_table(static_cast<size_t>(num_blocks));
   // Reverse order, so tests of a single sequence also exercise non-contiguous block tables.
   std::iota(block_table.rbegin(), block_table.rend(), 0);
@@ -40,7 +41,7 @@ absl::StatusOr<GreedyRunResult> RunGreedy(CpuModel& model, absl::Span<const int3
     chunk.start_position = begin;
     chunk.block_table = block_table;
     chunk.all_logits = true;
-    HS_RETURN_IF_ERROR(model.Forward({&chunk, 1}, &cache, &logits));
+    HS_RETURN_IF_ERROR(model.Forward({&chunk, 1}, cache.get(), &logits));
   }
   for (int64_t t = 0; t < L; ++t) {
     result.prompt_logits.emplace_back(logits.begin() + t * V, logits.begin() + (t + 1) * V);
@@ -57,7 +58,7 @@ absl::StatusOr<GreedyRunResult> RunGreedy(CpuModel& model, absl::Span<const int3
     chunk.block_table = block_table;
     chunk.decode = true;
     logits.clear();
-    HS_RETURN_IF_ERROR(model.Forward({&chunk, 1}, &cache, &logits));
+    HS_RETURN_IF_ERROR(model.Forward({&chunk, 1}, cache.get(), &logits));
     current.assign(logits.begin(), logits.end());
   }
   return result;

@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "engine/model/cpu_model.h"
+#include "engine/model/model_runner.h"
 
 namespace hybridserve::engine {
 
@@ -22,7 +22,7 @@ struct GreedyRunResult {
 };
 
 // prefill_chunk_tokens: 0 runs the prompt in one step, else in chunks of that many tokens.
-absl::StatusOr<GreedyRunResult> RunGreedy(CpuModel& model, absl::Span<const int32_t> prompt,
+absl::StatusOr<GreedyRunResult> RunGreedy(ModelRunner& model, absl::Span<const int32_t> prompt,
                                           int64_t num_generate, int64_t prefill_chunk_tokens = 0);
 
 // Index of the largest value (the first one on ties, as torch.argmax).

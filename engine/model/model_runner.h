@@ -1,14 +1,17 @@
-// The interface the batching engine drives: one forward step over a batch of sequence chunks
-// (prefill chunks and decode steps mixed) against a CacheStore, plus the model's spec. The CPU
-// model implements it now; another backend plugs in by implementing the same two calls.
+// The interface the batching engine drives: the model's spec, its caches, and one forward step
+// over a batch of sequence chunks (prefill chunks and decode steps mixed) against them. The CPU
+// model (CpuModel) and the CUDA model (engine/cuda CudaModel) implement it.
 #ifndef HYBRIDSERVE_ENGINE_MODEL_MODEL_RUNNER_H_
 #define HYBRIDSERVE_ENGINE_MODEL_MODEL_RUNNER_H_
 
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "engine/model/cache_store.h"
+#include "engine/model/model_cache.h"
 #include "engine/model/model_spec.h"
 #include "engine/model/step_context.h"
 
@@ -20,10 +23,17 @@ class ModelRunner {
 
   virtual const ModelSpec& spec() const = 0;
 
+  // Caches of this backend's kind for num_blocks KV blocks and num_slots SSM slots, zeroed.
+  // ResourceExhausted when the memory is not there.
+  virtual absl::StatusOr<std::unique_ptr<ModelCache>> CreateCache(int64_t num_blocks,
+                                                                  int64_t block_size_tokens,
+                                                                  int64_t num_slots) = 0;
+
   // Runs one step. A chunk with start_position == 0 starts a new sequence (its SSM slot is
   // zeroed first). Appends one row of vocab_size floats per chunk (its last token), or one per
   // token for chunks with all_logits, in chunk order.
-  virtual absl::Status Forward(absl::Span<const SequenceChunk> chunks, CacheStore* cache,
+  // The cache must come from this runner's CreateCache.
+  virtual absl::Status Forward(absl::Span<const SequenceChunk> chunks, ModelCache* cache,
                                std::vector<float>* logits) = 0;
 };
 

@@ -48,16 +48,19 @@ absl::StatusOr<std::unique_ptr<EngineCore>> EngineCore::Create(ModelRunner* mode
     return absl::InvalidArgumentError("max_waiting must be >= 0 and stream_buffer_events >= 1");
   }
   HS_ASSIGN_OR_RETURN(CachePlan plan, PlanCache(model->spec(), options.cache));
-  return std::unique_ptr<EngineCore>(new EngineCore(model, options, std::move(plan)));
+  HS_ASSIGN_OR_RETURN(std::unique_ptr<ModelCache> cache,
+                      model->CreateCache(plan.num_blocks, plan.block_size_tokens, plan.num_slots));
+  return std::unique_ptr<EngineCore>(
+      new EngineCore(model, options, std::move(plan), std::move(cache)));
 }
 
-EngineCore::EngineCore(ModelRunner* model, const EngineOptions& options, CachePlan plan)
+EngineCore::EngineCore(ModelRunner* model, const EngineOptions& options, CachePlan plan,
+                       std::unique_ptr<ModelCache> cache)
     : model_(model),
       options_(options),
       plan_(std::move(plan)),
       seed_source_(std::random_device{}()) {
-  cache_ = std::make_unique<CacheStore>(model_->spec(), plan_.num_blocks, plan_.block_size_tokens,
-                                        plan_.num_slots);
+  cache_ = std::move(cache);
   kv_pool_ = std::make_unique<KvBlockPool>(plan_.num_blocks, plan_.block_size_tokens);
   slot_pool_ = std::make_unique<SsmSlotPool>(plan_.num_slots);
   SchedulerConfig config;

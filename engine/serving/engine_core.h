@@ -68,7 +68,8 @@ class EngineCore {
     std::unique_ptr<StopStringMatcher> matcher;  // with a text source only
   };
 
-  EngineCore(ModelRunner* model, const EngineOptions& options, CachePlan plan);
+  EngineCore(ModelRunner* model, const EngineOptions& options, CachePlan plan,
+             std::unique_ptr<ModelCache> cache);
   // Removes the request, frees its blocks and slot, and completes *out as its final output.
   void Finish(int64_t id, FinishReason reason, absl::Status status, RequestOutput* out);
   void ExpireDeadlines(std::vector<RequestOutput>* outputs);
@@ -78,7 +79,7 @@ class EngineCore {
   ModelRunner* model_;
   EngineOptions options_;
   CachePlan plan_;
-  std::unique_ptr<CacheStore> cache_;
+  std::unique_ptr<ModelCache> cache_;
   std::unique_ptr<KvBlockPool> kv_pool_;
   std::unique_ptr<SsmSlotPool> slot_pool_;
   std::unique_ptr<Scheduler> scheduler_;

@@ -7,6 +7,7 @@ and checks prompt logits and per-step decode logits within TOL x max(1, max |log
 identical greedy tokens. Prints one line per case and exits non-zero on any mismatch.
 
   compare_logits.py --hybridtool build/weights_tools/hybridtool tests/golden/data [more dirs]
+  compare_logits.py --tool-arg=--device=cuda --hybridtool ... tests/golden/data   (the GPU)
 """
 import argparse
 import json
@@ -57,9 +58,13 @@ def main():
     parser.add_argument("--hybridtool", required=True)
     parser.add_argument("--tol", type=float, default=1e-4)
     parser.add_argument("--prefill-chunk", type=int, default=0)
+    parser.add_argument("--tool-arg", action="append", default=[],
+                        help="extra hybridtool argument, e.g. --tool-arg=--device=cuda")
     parser.add_argument("data_dirs", nargs="+")
     args = parser.parse_args()
     extra = ["--prefill-chunk", str(args.prefill_chunk)] if args.prefill_chunk else []
+    for arg in args.tool_arg:
+        extra.extend(arg.split("=", 1) if arg.startswith("--") and "=" in arg else [arg])
     cases = []
     for data_dir in args.data_dirs:
         for name in sorted(os.listdir(data_dir)):

@@ -1,0 +1,38 @@
+// Attention on the GPU: q/k/v projections (+ LoRA), key multiplier, RoPE at each row's position,
+// KV written through the block tables, paged attention over every row of the batch in one launch,
+// output projection. The twin of engine/model/blocks/attention_block.cc.
+#include "engine/cuda/cuda_blocks.h"
+
+namespace hybridserve::engine {
+
+void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, float* out) {
+  namespace kc = kernels::cuda;
+  const int64_t T = step.num_tokens;
+  const int64_t q_dim = spec.num_heads * spec.head_dim;
+  const int64_t kv_dim = spec.num_kv_heads * spec.head_dim;
+  const int64_t in = spec.input_dim;
+  float* q = step.arena->Alloc<float>(T * q_dim);   // [T, nq, hd]
+  float* k = step.arena->Alloc<float>(T * kv_dim);  // [T, nkv, hd]
+  float* v = step.arena->Alloc<float>(T * kv_dim);  // [T, nkv, hd]
+  CudaLinear(step, spec.q_proj, x, in, T, q, q_dim);
+  CudaLinear(step, spec.k_proj, x, in, T, k, kv_dim);
+  CudaLinear(step, spec.v_proj, x, in, T, v, kv_dim);
+  CudaLora(step, spec.q_lora, x, in, T, q, q_dim);
+  CudaLora(step, spec.k_lora, x, in, T, k, kv_dim);
+  CudaLora(step, spec.v_lora, x, in, T, v, kv_dim);
+  if (spec.key_multiplier != 1.0f) kc::Scale(k, T * kv_dim, spec.key_multiplier, step.stream);
+  if (spec.rope.rotary_dim > 0) {
+    kc::ApplyRope(q, q_dim, step.positions, T, spec.num_heads, spec.head_dim, spec.rope.rotary_dim,
+                  spec.rope.theta, step.stream);
+    kc::ApplyRope(k, kv_dim, step.positions, T, spec.num_kv_heads, spec.head_dim,
+                  spec.rope.rotary_dim, spec.rope.theta, step.stream);
+  }
+  const kc::PagedKvCache kv = step.cache->Kv(spec.kv_layer);
+  kc::WriteKv(k, kv_dim, v, kv_dim, step.batch, kv, step.stream);
+  float* attended = step.arena->Alloc<float>(T * q_dim);  // [T, nq * hd]
+  kc::PagedAttention(q, q_dim, static_cast<int32_t>(spec.num_heads), spec.scale, step.batch, kv,
+                     attended, q_dim, step.stream);
+  CudaLinear(step, spec.o_proj, attended, q_dim, T, out, spec.o_proj.out_dim);
+}
+
+}  // namespace hybridserve::engine

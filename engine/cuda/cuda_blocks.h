@@ -1,0 +1,34 @@
+// The blocks of a layer on the GPU, each the twin of its CPU block in engine/model/blocks (same
+// order of operations, same multipliers) on fp32 activations in device memory:
+// x/out are [T, width] with dense rows unless a stride is given.
+#ifndef HYBRIDSERVE_ENGINE_CUDA_CUDA_BLOCKS_H_
+#define HYBRIDSERVE_ENGINE_CUDA_CUDA_BLOCKS_H_
+
+#include <cstdint>
+
+#include "engine/cuda/cuda_step.h"
+#include "engine/model/model_spec.h"
+
+namespace hybridserve::engine {
+
+// out[T, out_dim] (row stride out_stride) (+)= x . W^T + b.
+void CudaLinear(const CudaStep& step, const LinearSpec& linear, const float* x, int64_t x_stride,
+                int64_t num_tokens, float* out, int64_t out_stride, bool accumulate = false);
+// out += up(down(x)) when present.
+void CudaLora(const CudaStep& step, const LoraSpec& lora, const float* x, int64_t x_stride,
+              int64_t num_tokens, float* out, int64_t out_stride);
+
+void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, float* out);
+void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x,
+                float* out);  // a: [H] = -exp(A_log)
+void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const float* x,
+                float* out);  // a: [I, N] = -exp(A_log)
+void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_tokens, float* out,
+             bool accumulate);
+void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bool accumulate);
+void CudaZambaShared(CudaStep& step, const ZambaSharedSpec& spec, const float* h, const float* e0,
+                     float* out);
+
+}  // namespace hybridserve::engine
+
+#endif  // HYBRIDSERVE_ENGINE_CUDA_CUDA_BLOCKS_H_

@@ -1,0 +1,46 @@
+// Linear pieces of the spec on the GPU (through cuBLAS) and the step's per-row dt limits.
+#include "base/check.h"
+#include "engine/cuda/cuda_blocks.h"
+#include "kernels/cuda/cuda_check.h"
+
+namespace hybridserve::engine {
+
+void CudaLinear(const CudaStep& step, const LinearSpec& linear, const float* x, int64_t x_stride,
+                int64_t num_tokens, float* out, int64_t out_stride, bool accumulate) {
+  if (num_tokens == 0) return;
+  step.blas->Linear(x, x_stride, step.weights->dtype(), step.weights->Get(linear.weight),
+                    step.weights->Get(linear.bias), num_tokens, linear.in_dim, linear.out_dim, out,
+                    out_stride, accumulate);
+}
+
+void CudaLora(const CudaStep& step, const LoraSpec& lora, const float* x, int64_t x_stride,
+              int64_t num_tokens, float* out, int64_t out_stride) {
+  if (!lora.present() || num_tokens == 0) return;
+  float* low = step.arena->Alloc<float>(num_tokens * lora.down.out_dim);
+  CudaLinear(step, lora.down, x, x_stride, num_tokens, low, lora.down.out_dim);
+  CudaLinear(step, lora.up, low, lora.down.out_dim, num_tokens, out, out_stride,
+             /*accumulate=*/true);
+}
+
+std::pair<const float*, const float*> CudaStep::DtLimits(float lo, float hi, float decode_lo,
+                                                         float decode_hi) {
+  const auto key = std::make_tuple(lo, hi, decode_lo, decode_hi);
+  if (auto it = dt_limits.find(key); it != dt_limits.end()) return it->second;
+  std::vector<float> host(static_cast<size_t>(2 * num_tokens));
+  for (size_t s = 0; s + 1 < row_begin.size(); ++s) {
+    for (int32_t r = row_begin[s]; r < row_begin[s + 1]; ++r) {
+      host[r] = decode[s] ? decode_lo : lo;
+      host[num_tokens + r] = decode[s] ? decode_hi : hi;
+    }
+  }
+  float* device = arena->Alloc<float>(2 * num_tokens);
+  HS_CUDA_CHECK(cudaMemcpyAsync(device, host.data(), host.size() * sizeof(float),
+                                cudaMemcpyHostToDevice, stream));
+  // The host vector dies here: wait for the copy (a few bytes, once per distinct limits).
+  HS_CUDA_CHECK(cudaStreamSynchronize(stream));
+  const auto limits = std::make_pair<const float*, const float*>(device, device + num_tokens);
+  dt_limits[key] = limits;
+  return limits;
+}
+
+}  // namespace hybridserve::engine

@@ -1,0 +1,100 @@
+// Mamba2 on the GPU, the twin of engine/model/blocks/mamba2_block.cc: in_proj (z | xBC | dt),
+// muP column scales, dt = clamp(softplus(dt + bias)) in place with per-row (prompt or decode)
+// limits, the causal conv over every sequence from its slot's window, then per sequence either
+// the chunked SSD scan (prompt rows) or, for each run of consecutive decode rows, one batched
+// single-step state update; gated norm; out_proj.
+#include "engine/cuda/cuda_blocks.h"
+#include "engine/cuda/step_kernels.h"
+#include "kernels/cuda/cuda_check.h"
+
+namespace hybridserve::engine {
+
+void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x,
+                float* out) {
+  namespace kc = kernels::cuda;
+  namespace cpu = kernels::cpu;
+  const DeviceWeights& w = *step.weights;
+  const int64_t T = step.num_tokens;
+  const int64_t I = spec.d_inner;
+  const int64_t H = spec.num_heads;
+  const int64_t P = spec.head_dim;
+  const int64_t G = spec.n_groups;
+  const int64_t N = spec.d_state;
+  const int64_t CD = spec.conv_dim();
+  const int64_t width = I + CD + H;  // z | x | B | C | dt
+  cudaStream_t stream = step.stream;
+
+  float* zxbcdt = step.arena->Alloc<float>(T * width);  // [T, I + CD + H]
+  if (spec.in_multiplier != 1.0f) {
+    float* scaled = step.arena->Alloc<float>(T * spec.d_model);
+    kc::CopyRows(x, spec.d_model, scaled, spec.d_model, T, spec.d_model, stream);
+    kc::Scale(scaled, T * spec.d_model, spec.in_multiplier, stream);
+    CudaLinear(step, spec.in_proj, scaled, spec.d_model, T, zxbcdt, width);
+  } else {
+    CudaLinear(step, spec.in_proj, x, spec.d_model, T, zxbcdt, width);
+  }
+  ScaleColumns(zxbcdt, T, width, 0, I, spec.mup_z, stream);
+  ScaleColumns(zxbcdt, T, width, I, 2 * I, spec.mup_x, stream);
+  ScaleColumns(zxbcdt, T, width, 2 * I, 2 * I + G * N, spec.mup_b, stream);
+  ScaleColumns(zxbcdt, T, width, 2 * I + G * N, 2 * I + 2 * G * N, spec.mup_c, stream);
+  ScaleColumns(zxbcdt, T, width, I + CD, width, spec.mup_dt, stream);
+
+  float* dt = zxbcdt + I + CD;  // [T, H], row stride width
+  const auto [lo, hi] =
+      step.DtLimits(spec.dt_min, spec.dt_max, spec.decode_dt_min, spec.decode_dt_max);
+  kc::DtSoftplus(dt, width, T, H, kc::DType::kF32, w.GetF32(spec.dt_bias), lo, hi, stream);
+
+  float* xbc = step.arena->Alloc<float>(T * CD);  // [T, CD] after conv + SiLU
+  kc::CausalConv1d(zxbcdt + I, width, CD, spec.d_conv, w.GetF32(spec.conv_weight),
+                   w.GetF32(spec.conv_bias), /*apply_silu=*/true, step.batch,
+                   step.cache->ConvStates(spec.ssm_layer), xbc, CD, stream);
+
+  float* y = step.arena->Alloc<float>(T * I);  // [T, H, P]
+  const float* d_skip = w.GetF32(spec.d_skip);
+  float* states = step.cache->SsmStates(spec.ssm_layer);
+  const int64_t state_floats = H * P * N;
+  const size_t num_seqs = step.slots.size();
+  for (size_t s = 0; s < num_seqs;) {
+    if (step.rows(s) == 0) {
+      ++s;
+      continue;
+    }
+    const int64_t row = step.row_begin[s];
+    if (step.decode[s]) {
+      size_t end = s;
+      while (end < num_seqs && step.decode[end]) ++end;
+      const int64_t rows = step.row_begin[end] - row;
+      const float* xs = xbc + row * CD;
+      kc::Mamba2StateUpdate(rows, H, P, G, N, xs, CD, dt + row * width, width, a, xs + I, CD,
+                            xs + I + G * N, CD, d_skip, step.token_slot + row, states, y + row * I,
+                            I, stream);
+      s = end;
+      continue;
+    }
+    const cpu::SsdShape shape{step.rows(s), H, P, G, N, spec.chunk_size};
+    float* scratch = step.arena->Alloc<float>(kc::Mamba2ChunkScanScratchFloats(shape));
+    const float* xs = xbc + row * CD;
+    kc::Mamba2ChunkScan(shape, xs, CD, dt + row * width, width, a, xs + I, CD, xs + I + G * N, CD,
+                        d_skip, states + step.slots[s] * state_floats, y + row * I, I, scratch,
+                        stream);
+    ++s;
+  }
+
+  switch (spec.norm_kind) {
+    case GatedNorm::kNone:
+      kc::GateSilu(y, I, zxbcdt, width, T, I, stream);
+      break;
+    case GatedNorm::kGateThenNorm:
+    case GatedNorm::kNormThenGate:
+      kc::GatedRmsNorm(y, I, zxbcdt, width, kc::DType::kF32, w.GetF32(spec.norm.weight), T, I,
+                       spec.norm_group_size, spec.norm.eps,
+                       spec.norm_kind == GatedNorm::kGateThenNorm
+                           ? cpu::GatedNormOrder::kGateThenNorm
+                           : cpu::GatedNormOrder::kNormThenGate,
+                       y, I, stream);
+      break;
+  }
+  CudaLinear(step, spec.out_proj, y, I, T, out, spec.out_proj.out_dim);
+}
+
+}  // namespace hybridserve::engine

@@ -1,0 +1,343 @@
+#include "engine/cuda/cuda_model.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "base/check.h"
+#include "base/status_macros.h"
+#include "engine/cuda/cuda_blocks.h"
+#include "engine/cuda/cuda_cache.h"
+#include "engine/cuda/cuda_step.h"
+#include "engine/cuda/step_kernels.h"
+#include "engine/model/chunk_validation.h"
+#include "engine/model/config_reader.h"
+#include "engine/model/families/family_registry.h"
+#include "engine/model/weight_store.h"
+#include "kernels/cuda/cuda_check.h"
+
+namespace hybridserve::engine {
+namespace {
+
+namespace kc = kernels::cuda;
+
+kc::DType ResolveDType(CudaDType requested, const Checkpoint& checkpoint) {
+  switch (requested) {
+    case CudaDType::kF32:
+      return kc::DType::kF32;
+    case CudaDType::kBF16:
+      return kc::DType::kBF16;
+    case CudaDType::kF16:
+      return kc::DType::kF16;
+    case CudaDType::kAuto:
+      break;
+  }
+  bool bf16 = false, f16 = false;
+  for (const std::string& name : checkpoint.TensorNames()) {
+    const TensorInfo* info = checkpoint.Find(name);
+    bf16 |= info->dtype == DType::kBF16;
+    f16 |= info->dtype == DType::kF16;
+  }
+  return bf16 ? kc::DType::kBF16 : f16 ? kc::DType::kF16 : kc::DType::kF32;
+}
+
+absl::Status SelectDevice(int device) {
+  int count = 0;
+  const cudaError_t error = cudaGetDeviceCount(&count);
+  if (error != cudaSuccess || count == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no CUDA device is usable (", cudaGetErrorString(error), "); run with --device cpu"));
+  }
+  if (device < 0 || device >= count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CUDA device ", device, " does not exist (", count, " found)"));
+  }
+  return kc::CudaStatus(cudaSetDevice(device), "cudaSetDevice");
+}
+
+}  // namespace
+
+absl::StatusOr<CudaDType> ParseCudaDType(std::string_view name) {
+  if (name == "auto") return CudaDType::kAuto;
+  if (name == "f32" || name == "float32") return CudaDType::kF32;
+  if (name == "bf16" || name == "bfloat16") return CudaDType::kBF16;
+  if (name == "f16" || name == "float16") return CudaDType::kF16;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown dtype '", name, "'; expected auto, f32, bf16 or f16"));
+}
+
+CudaModel::CudaModel(ModelSpec spec, cudaStream_t stream)
+    : spec_(std::move(spec)), stream_(stream) {}
+
+CudaModel::~CudaModel() {
+  cudaStreamSynchronize(stream_);
+  arena_.reset();
+  blas_.reset();
+  weights_.reset();
+  for (void* p : param_allocations_) cudaFree(p);
+  cudaStreamDestroy(stream_);
+}
+
+absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Load(const std::string& dir,
+                                                           const CudaModelOptions& options) {
+  const std::string path = dir + "/config.json";
+  if (!std::filesystem::exists(path)) {
+    return absl::NotFoundError(absl::StrCat(
+        path, ": no such file; --model must name a Hugging Face checkpoint directory"));
+  }
+  HS_ASSIGN_OR_RETURN(nlohmann::json config, LoadConfigJsonFile(path));
+  HS_ASSIGN_OR_RETURN(ModelSpec spec, BuildModelSpec(config));
+  HS_ASSIGN_OR_RETURN(std::unique_ptr<Checkpoint> checkpoint, Checkpoint::Open(dir));
+  return Create(std::move(spec), *checkpoint, options);
+}
+
+absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Create(ModelSpec spec,
+                                                             const Checkpoint& checkpoint,
+                                                             const CudaModelOptions& options) {
+  HS_RETURN_IF_ERROR(SelectDevice(options.device));
+  HS_ASSIGN_OR_RETURN(std::unique_ptr<WeightStore> host, WeightStore::Load(spec, checkpoint));
+  cudaStream_t stream;
+  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
+                                    "cudaStreamCreate"));
+  auto model = std::unique_ptr<CudaModel>(new CudaModel(std::move(spec), stream));
+  HS_ASSIGN_OR_RETURN(
+      model->weights_,
+      DeviceWeights::Upload(model->spec_, *host, ResolveDType(options.dtype, checkpoint)));
+  return Finish(std::move(model));
+}
+
+absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::CreateRandom(ModelSpec spec, kc::DType dtype,
+                                                                   uint64_t seed, int device) {
+  HS_RETURN_IF_ERROR(SelectDevice(device));
+  cudaStream_t stream;
+  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
+                                    "cudaStreamCreate"));
+  auto model = std::unique_ptr<CudaModel>(new CudaModel(std::move(spec), stream));
+  HS_ASSIGN_OR_RETURN(model->weights_, DeviceWeights::Random(model->spec_, dtype, seed));
+  return Finish(std::move(model));
+}
+
+absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Finish(std::unique_ptr<CudaModel> model) {
+  HS_ASSIGN_OR_RETURN(model->blas_, kc::Blas::Create(model->stream_));
+  model->arena_ = std::make_unique<DeviceArena>(model->stream_);
+  // A = -exp(A_log) once per SSM layer.
+  for (const LayerSpec& layer : model->spec_.layers) {
+    LayerParams params;
+    const TensorRef* a_log = nullptr;
+    int64_t n = 0;
+    if (layer.mamba2) {
+      a_log = &layer.mamba2->a_log;
+      n = layer.mamba2->num_heads;
+    } else if (layer.mamba1) {
+      a_log = &layer.mamba1->a_log;
+      n = layer.mamba1->d_inner * layer.mamba1->d_state;
+    }
+    if (a_log != nullptr) {
+      void* a = nullptr;
+      HS_RETURN_IF_ERROR(kc::CudaStatus(cudaMalloc(&a, n * sizeof(float)), "cudaMalloc"));
+      model->param_allocations_.push_back(a);
+      params.a = static_cast<float*>(a);
+      NegExp(model->weights_->GetF32(*a_log), n, params.a, model->stream_);
+    }
+    model->layer_params_.push_back(params);
+  }
+  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamSynchronize(model->stream_), "model setup"));
+  return model;
+}
+
+absl::StatusOr<std::unique_ptr<ModelCache>> CudaModel::CreateCache(int64_t num_blocks,
+                                                                   int64_t block_size_tokens,
+                                                                   int64_t num_slots) {
+  HS_ASSIGN_OR_RETURN(
+      std::unique_ptr<CudaCache> cache,
+      CudaCache::Create(spec_, num_blocks, block_size_tokens, num_slots, weights_->dtype()));
+  return std::unique_ptr<ModelCache>(std::move(cache));
+}
+
+absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCache* model_cache,
+                                std::vector<float>* logits) {
+  auto* cache = dynamic_cast<CudaCache*>(model_cache);
+  if (cache == nullptr) {
+    return absl::InvalidArgumentError(
+        "the CUDA model runs on a CudaCache (CudaModel::CreateCache)");
+  }
+  HS_RETURN_IF_ERROR(ValidateChunks(spec_, chunks, *cache));
+  arena_->Reset();
+
+  // The batch layout, packed on the host and uploaded in one copy.
+  CudaStep step;
+  step.weights = weights_.get();
+  step.cache = cache;
+  step.blas = blas_.get();
+  step.arena = arena_.get();
+  step.stream = stream_;
+  const int32_t S = static_cast<int32_t>(chunks.size());
+  int32_t max_blocks = 1, max_rows = 0, max_context = 0;
+  std::vector<int32_t> tokens, token_seq, token_slot, start_pos, new_slots;
+  std::vector<int64_t> positions;
+  step.row_begin.push_back(0);
+  for (int32_t s = 0; s < S; ++s) {
+    const SequenceChunk& chunk = chunks[s];
+    const int32_t rows = static_cast<int32_t>(chunk.tokens.size());
+    for (int32_t t = 0; t < rows; ++t) {
+      tokens.push_back(chunk.tokens[t]);
+      positions.push_back(chunk.start_position + t);
+      token_seq.push_back(s);
+      token_slot.push_back(chunk.ssm_slot);
+    }
+    step.row_begin.push_back(step.row_begin.back() + rows);
+    step.slots.push_back(chunk.ssm_slot);
+    step.decode.push_back(chunk.decode);
+    start_pos.push_back(static_cast<int32_t>(chunk.start_position));
+    max_rows = std::max(max_rows, rows);
+    max_context = std::max(max_context, static_cast<int32_t>(chunk.start_position) + rows);
+    max_blocks = std::max(max_blocks, static_cast<int32_t>(chunk.block_table.size()));
+    if (chunk.start_position == 0 && spec_.num_ssm_layers > 0) new_slots.push_back(chunk.ssm_slot);
+  }
+  const int32_t T = static_cast<int32_t>(tokens.size());
+  step.num_tokens = T;
+  std::vector<int32_t> tables(static_cast<size_t>(S) * max_blocks, 0);
+  for (int32_t s = 0; s < S; ++s) {
+    std::copy(chunks[s].block_table.begin(), chunks[s].block_table.end(),
+              tables.begin() + static_cast<size_t>(s) * max_blocks);
+  }
+  // Packed int32 layout: tokens | token_seq | token_slot | row_begin | start_pos | slots |
+  // new_slots | tables, then int64 positions.
+  std::vector<int32_t> packed;
+  auto append = [&packed](const std::vector<int32_t>& v) {
+    const size_t at = packed.size();
+    packed.insert(packed.end(), v.begin(), v.end());
+    return at;
+  };
+  const size_t at_tokens = append(tokens), at_seq = append(token_seq), at_slot = append(token_slot),
+               at_begin = append(step.row_begin), at_start = append(start_pos),
+               at_slots = append(step.slots), at_new = append(new_slots),
+               at_tables = append(tables);
+  int32_t* device_ints = arena_->Alloc<int32_t>(static_cast<int64_t>(packed.size()));
+  int64_t* device_positions = arena_->Alloc<int64_t>(std::max<int64_t>(T, 1));
+  HS_CUDA_CHECK(cudaMemcpyAsync(device_ints, packed.data(), packed.size() * sizeof(int32_t),
+                                cudaMemcpyHostToDevice, stream_));
+  HS_CUDA_CHECK(cudaMemcpyAsync(device_positions, positions.data(),
+                                positions.size() * sizeof(int64_t), cudaMemcpyHostToDevice,
+                                stream_));
+  step.batch.num_seqs = S;
+  step.batch.num_tokens = T;
+  step.batch.max_seq_tokens = max_rows;
+  step.batch.seq_row_begin = device_ints + at_begin;
+  step.batch.seq_start_pos = device_ints + at_start;
+  step.batch.token_seq = device_ints + at_seq;
+  step.batch.seq_slot = device_ints + at_slots;
+  step.batch.block_tables = device_ints + at_tables;
+  step.batch.max_blocks = max_blocks;
+  step.batch.max_context = max_context;
+  step.positions = device_positions;
+  step.token_slot = device_ints + at_slot;
+
+  // New sequences start from zero SSM state.
+  if (!new_slots.empty()) {
+    for (int l = 0; l < cache->num_ssm_layers(); ++l) {
+      const SsmLayerShape& shape = cache->ssm_shape(l);
+      kc::ZeroSlots(cache->ConvStates(l), shape.conv_channels * shape.conv_width,
+                    device_ints + at_new, static_cast<int64_t>(new_slots.size()), stream_);
+      kc::ZeroSlots(cache->SsmStates(l), shape.state_floats, device_ints + at_new,
+                    static_cast<int64_t>(new_slots.size()), stream_);
+    }
+  }
+
+  const int64_t D = spec_.hidden_size;
+  float* h = arena_->Alloc<float>(static_cast<int64_t>(T) * D);  // [T, D]
+  kc::Embedding(weights_->dtype(), device_ints + at_tokens, T, weights_->Get(spec_.embedding), D,
+                spec_.embedding_multiplier, h, stream_);
+  const float* e0 = nullptr;
+  bool zamba = false;
+  for (const LayerSpec& layer : spec_.layers) zamba |= layer.zamba_shared.has_value();
+  if (zamba) {
+    float* copy = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
+    kc::CopyRows(h, D, copy, D, T, D, stream_);
+    e0 = copy;
+  }
+
+  float* normed = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
+  float* mixed = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
+  float* branch = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
+  float* scaled = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
+  for (size_t l = 0; l < spec_.layers.size(); ++l) {
+    const LayerSpec& layer = spec_.layers[l];
+    if (layer.mixer != MixerKind::kNone) {
+      const float* norm_in = h;
+      if (layer.zamba_shared) {
+        CudaZambaShared(step, *layer.zamba_shared, h, e0, branch);
+        kc::CopyRows(h, D, normed, D, T, D, stream_);
+        kc::Axpy(1.0f, branch, D, normed, D, T, D, stream_);
+        norm_in = normed;
+      }
+      kc::RmsNorm(norm_in, D, kc::DType::kF32, weights_->GetF32(layer.mixer_norm.weight), T, D,
+                  layer.mixer_norm.eps, normed, D, stream_);
+      HS_CUDA_CHECK(cudaMemsetAsync(mixed, 0, static_cast<size_t>(T) * D * 4, stream_));
+      if (layer.attention) {
+        const float* in = normed;
+        if (layer.attention_in_multiplier != 1.0f) {
+          kc::CopyRows(normed, D, scaled, D, T, D, stream_);
+          kc::Scale(scaled, static_cast<int64_t>(T) * D, layer.attention_in_multiplier, stream_);
+          in = scaled;
+        }
+        CudaAttention(step, *layer.attention, in, branch);
+        kc::Axpy(layer.attention_out_multiplier, branch, D, mixed, D, T, D, stream_);
+      }
+      if (layer.mamba2) {
+        CudaMamba2(step, *layer.mamba2, layer_params_[l].a, normed, branch);
+        kc::Axpy(layer.ssm_out_multiplier, branch, D, mixed, D, T, D, stream_);
+      }
+      if (layer.mamba1) {
+        CudaMamba1(step, *layer.mamba1, layer_params_[l].a, normed, branch);
+        kc::Axpy(layer.ssm_out_multiplier, branch, D, mixed, D, T, D, stream_);
+      }
+      kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
+    }
+    if (layer.mlp || layer.moe) {
+      kc::RmsNorm(h, D, kc::DType::kF32, weights_->GetF32(layer.ffn_norm.weight), T, D,
+                  layer.ffn_norm.eps, normed, D, stream_);
+      bool have = false;
+      if (layer.mlp) {
+        CudaMlp(step, *layer.mlp, normed, T, mixed, false);
+        have = true;
+      }
+      if (layer.moe) CudaMoe(step, *layer.moe, normed, mixed, /*accumulate=*/have);
+      kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
+    }
+  }
+
+  // Rows that need logits.
+  std::vector<int32_t> wanted;
+  for (int32_t s = 0; s < S; ++s) {
+    if (step.rows(s) == 0) continue;
+    if (chunks[s].all_logits) {
+      for (int32_t r = step.row_begin[s]; r < step.row_begin[s + 1]; ++r) wanted.push_back(r);
+    } else {
+      wanted.push_back(step.row_begin[s + 1] - 1);
+    }
+  }
+  const int64_t num_rows = static_cast<int64_t>(wanted.size());
+  const int64_t V = spec_.vocab_size;
+  const size_t base = logits->size();
+  logits->resize(base + static_cast<size_t>(num_rows * V));
+  if (num_rows > 0) {
+    int32_t* device_wanted = arena_->Alloc<int32_t>(num_rows);
+    HS_CUDA_CHECK(cudaMemcpyAsync(device_wanted, wanted.data(), num_rows * sizeof(int32_t),
+                                  cudaMemcpyHostToDevice, stream_));
+    float* last = arena_->Alloc<float>(num_rows * D);
+    kc::GatherRows(h, D, device_wanted, num_rows, last, stream_);
+    kc::RmsNorm(last, D, kc::DType::kF32, weights_->GetF32(spec_.final_norm.weight), num_rows, D,
+                spec_.final_norm.eps, last, D, stream_);
+    float* out = arena_->Alloc<float>(num_rows * V);
+    CudaLinear(step, spec_.lm_head, last, D, num_rows, out, V);
+    if (spec_.logits_multiplier != 1.0f)
+      kc::Scale(out, num_rows * V, spec_.logits_multiplier, stream_);
+    HS_CUDA_CHECK(cudaMemcpyAsync(logits->data() + base, out, num_rows * V * sizeof(float),
+                                  cudaMemcpyDeviceToHost, stream_));
+  }
+  // Also keeps every host vector above alive until the copies that read them are done.
+  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamSynchronize(stream_), "forward step"));
+  return absl::OkStatus();
+}
+
+}  // namespace hybridserve::engine

@@ -1,0 +1,74 @@
+// A loaded model on the CUDA backend: the same layer list as the CPU model (engine/model), its
+// weights on the GPU in the storage type (fp32, bf16 or fp16), and a forward step over a batch of
+// sequence chunks (prefill and decode mixed) against a CudaCache. Activations are fp32, GEMMs
+// accumulate in fp32, SSM states are fp32. Logits are copied back to the host.
+#ifndef HYBRIDSERVE_ENGINE_CUDA_CUDA_MODEL_H_
+#define HYBRIDSERVE_ENGINE_CUDA_CUDA_MODEL_H_
+
+#include <cuda_runtime.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "engine/cuda/device_arena.h"
+#include "engine/cuda/device_weights.h"
+#include "engine/model/model_runner.h"
+#include "engine/model/model_spec.h"
+#include "engine/weights/checkpoint.h"
+#include "kernels/cuda/blas.h"
+
+namespace hybridserve::engine {
+
+// "auto": the checkpoint's type when it is bf16 or fp16, else fp32.
+enum class CudaDType { kAuto, kF32, kBF16, kF16 };
+absl::StatusOr<CudaDType> ParseCudaDType(std::string_view name);  // auto|f32|bf16|f16
+
+struct CudaModelOptions {
+  int device = 0;
+  CudaDType dtype = CudaDType::kAuto;
+};
+
+class CudaModel : public ModelRunner {
+ public:
+  static absl::StatusOr<std::unique_ptr<CudaModel>> Load(const std::string& dir,
+                                                         const CudaModelOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<CudaModel>> Create(ModelSpec spec,
+                                                           const Checkpoint& checkpoint,
+                                                           const CudaModelOptions& options = {});
+  // A model of the spec's shapes with seeded random weights made on the GPU (benchmarks).
+  static absl::StatusOr<std::unique_ptr<CudaModel>> CreateRandom(ModelSpec spec,
+                                                                 kernels::cuda::DType dtype,
+                                                                 uint64_t seed, int device = 0);
+  ~CudaModel() override;
+
+  const ModelSpec& spec() const override { return spec_; }
+  kernels::cuda::DType dtype() const { return weights_->dtype(); }
+  int64_t weight_bytes() const { return weights_->bytes(); }
+  absl::StatusOr<std::unique_ptr<ModelCache>> CreateCache(int64_t num_blocks,
+                                                          int64_t block_size_tokens,
+                                                          int64_t num_slots) override;
+  absl::Status Forward(absl::Span<const SequenceChunk> chunks, ModelCache* cache,
+                       std::vector<float>* logits) override;
+
+ private:
+  CudaModel(ModelSpec spec, cudaStream_t stream);
+  static absl::StatusOr<std::unique_ptr<CudaModel>> Finish(std::unique_ptr<CudaModel> model);
+  struct LayerParams {
+    float* a = nullptr;  // -exp(A_log): [H] (Mamba2) or [I, N] (Mamba1), fp32
+  };
+
+  ModelSpec spec_;
+  cudaStream_t stream_;
+  std::unique_ptr<DeviceWeights> weights_;
+  std::unique_ptr<kernels::cuda::Blas> blas_;
+  std::unique_ptr<DeviceArena> arena_;
+  std::vector<LayerParams> layer_params_;
+  std::vector<void*> param_allocations_;
+};
+
+}  // namespace hybridserve::engine
+
+#endif  // HYBRIDSERVE_ENGINE_CUDA_CUDA_MODEL_H_

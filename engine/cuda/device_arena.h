@@ -1,0 +1,47 @@
+// Scratch memory for one forward step on the GPU: a bump allocator over one device buffer.
+// Alloc() never frees; Reset() at the start of a step makes the whole buffer reusable. When a
+// step needs more than the buffer holds, Alloc() adds an overflow buffer; the next Reset() (after
+// the stream has drained) replaces everything by one buffer of the high-water size, so a steady
+// workload allocates only in its first steps.
+#ifndef HYBRIDSERVE_ENGINE_CUDA_DEVICE_ARENA_H_
+#define HYBRIDSERVE_ENGINE_CUDA_DEVICE_ARENA_H_
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace hybridserve::engine {
+
+class DeviceArena {
+ public:
+  explicit DeviceArena(cudaStream_t stream) : stream_(stream) {}
+  ~DeviceArena();
+  DeviceArena(const DeviceArena&) = delete;
+  DeviceArena& operator=(const DeviceArena&) = delete;
+
+  // Starts a step: everything handed out before is free again. Synchronizes the stream only when
+  // the previous step overflowed.
+  void Reset();
+
+  // n elements of T, 256-byte aligned, uninitialized.
+  template <typename T>
+  T* Alloc(int64_t n) {
+    return static_cast<T*>(AllocBytes(n * static_cast<int64_t>(sizeof(T))));
+  }
+  void* AllocBytes(int64_t bytes);
+
+  int64_t capacity_bytes() const { return capacity_; }
+
+ private:
+  cudaStream_t stream_;
+  char* base_ = nullptr;
+  int64_t capacity_ = 0;
+  int64_t used_ = 0;
+  int64_t high_water_ = 0;
+  std::vector<void*> overflow_;
+};
+
+}  // namespace hybridserve::engine
+
+#endif  // HYBRIDSERVE_ENGINE_CUDA_DEVICE_ARENA_H_

@@ -1,0 +1,43 @@
+// Glue kernels of the CUDA model (see step_kernels.h).
+#include "engine/cuda/step_kernels.h"
+#include "kernels/cuda/cuda_check.h"
+
+namespace hybridserve::engine {
+namespace {
+
+__global__ void ScaleColumnsKernel(float* m, int64_t num_rows, int64_t width, int64_t begin,
+                                   int64_t cols, float factor) {
+  const int64_t total = num_rows * cols;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t t = i / cols;
+    const int64_t c = begin + i % cols;
+    m[t * width + c] *= factor;
+  }
+}
+
+__global__ void NegExpKernel(const float* in, int64_t n, float* out) {
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i < n) out[i] = -expf(in[i]);
+}
+
+}  // namespace
+
+void NegExp(const float* in, int64_t n, float* out, cudaStream_t stream) {
+  if (n == 0) return;
+  NegExpKernel<<<static_cast<unsigned>((n + 255) / 256), 256, 0, stream>>>(in, n, out);
+  HS_CUDA_CHECK_LAUNCH();
+}
+
+void ScaleColumns(float* m, int64_t num_rows, int64_t width, int64_t begin, int64_t end,
+                  float factor, cudaStream_t stream) {
+  if (factor == 1.0f || num_rows == 0 || end <= begin) return;
+  const int64_t total = num_rows * (end - begin);
+  const int threads = 256;
+  const int blocks = static_cast<int>(std::min<int64_t>((total + threads - 1) / threads, 65536));
+  ScaleColumnsKernel<<<blocks, threads, 0, stream>>>(m, num_rows, width, begin, end - begin,
+                                                     factor);
+  HS_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace hybridserve::engine

@@ -1,0 +1,21 @@
+// Small glue kernels of the CUDA model that have no CPU op twin (the CPU blocks do these in
+// plain loops).
+#ifndef HYBRIDSERVE_ENGINE_CUDA_STEP_KERNELS_H_
+#define HYBRIDSERVE_ENGINE_CUDA_STEP_KERNELS_H_
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace hybridserve::engine {
+
+// m[t, i] *= factor for columns [begin, end) of a [T, width] matrix.
+void ScaleColumns(float* m, int64_t num_rows, int64_t width, int64_t begin, int64_t end,
+                  float factor, cudaStream_t stream);
+
+// out[i] = -exp(in[i]) (A from A_log), n elements.
+void NegExp(const float* in, int64_t n, float* out, cudaStream_t stream);
+
+}  // namespace hybridserve::engine
+
+#endif  // HYBRIDSERVE_ENGINE_CUDA_STEP_KERNELS_H_

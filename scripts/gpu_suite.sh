@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The whole GPU suite in one go, for a machine with an NVIDIA GPU: op tests (CUDA op == CPU op),
+# compute-sanitizer memcheck on them, model tests (every family against the transformers reference
+# data, batched == alone), `hybridtool logits --device cuda` against the reference data, the server
+# on --device cuda answering an OpenAI completion and a gRPC stream, and the benchmarks. Writes a
+# report (markdown) and the raw logs.
+#
+#   scripts/gpu_suite.sh [--build DIR] [--out DIR] [--skip-bench] [--skip-memcheck]
+#
+# --build DIR: a build configured with -DHYBRIDSERVE_CUDA=ON (default build-gpu/, built here
+#   with cmake when its binaries are missing). Binaries built on another machine may be carried
+#   here: put the shared libraries they need (ldd) in DIR/lib; the script adds it to
+#   LD_LIBRARY_PATH.
+# --out DIR: where the report (gpu_report.md) and logs go (default gpu-report/).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+build=build-gpu
+out=gpu-report
+bench=1
+memcheck=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --skip-bench) bench=0; shift ;;
+    --skip-memcheck) memcheck=0; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "gpu_suite.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$out"
+report="$out/gpu_report.md"
+export NCCL_NVLS_ENABLE=0
+[ -d "$build/lib" ] && export LD_LIBRARY_PATH="$PWD/$build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+if [ ! -x "$build/weights_tools/hybridtool" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHYBRIDSERVE_CUDA=ON || exit 1
+  cmake --build "$build" -j "$(nproc)" || exit 1
+fi
+
+failures=0
+{
+  echo "# GPU suite report"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- GPU: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null)"
+  echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+  echo
+  echo "| step | result | seconds |"
+  echo "|---|---|---|"
+} > "$report"
+
+# step NAME COMMAND...: runs COMMAND, logs to $out/NAME.log, adds a row to the report.
+step() {
+  local name="$1"
+  shift
+  local start=$SECONDS
+  echo "== $name: $*"
+  if "$@" > "$out/$name.log" 2>&1; then
+    echo "| $name | ok | $((SECONDS - start)) |" >> "$report"
+    tail -n 3 "$out/$name.log"
+  else
+    echo "| $name | **FAILED** | $((SECONDS - start)) |" >> "$report"
+    failures=$((failures + 1))
+    tail -n 40 "$out/$name.log"
+  fi
+}
+
+for test in "$build"/tests/cuda/*_test; do
+  [ -x "$test" ] || continue
+  step "$(basename "$test")" "$test"
+done
+
+if [ "$memcheck" = 1 ] && command -v compute-sanitizer > /dev/null; then
+  for test in "$build"/tests/cuda/*_test; do
+    name=$(basename "$test")
+    case "$name" in cuda_model_golden_test|cuda_engine_equivalence_test) continue ;; esac
+    step "memcheck_$name" compute-sanitizer --tool memcheck --error-exitcode 1 "$test"
+  done
+fi
+
+step cli_logits_cuda_f32 python3 tests/golden/compare_logits.py --tool-arg=--device=cuda \
+  --tool-arg=--dtype=f32 --hybridtool "$build/weights_tools/hybridtool" tests/golden/data
+step cli_logits_cuda_f32_chunked python3 tests/golden/compare_logits.py --prefill-chunk 5 \
+  --tool-arg=--device=cuda --tool-arg=--dtype=f32 --hybridtool "$build/weights_tools/hybridtool" \
+  tests/golden/data
+
+if [ -x "$build/server/hybridserve" ]; then
+  step server_cuda python3 tests/cuda/server_smoke.py --hybridserve "$build/server/hybridserve" \
+    --descriptor-set "$build/proto/hybridserve_v1.pb"
+fi
+
+if [ "$bench" = 1 ]; then
+  for b in "$build"/benchmarks/cuda_*_bench; do
+    [ -x "$b" ] || continue
+    name=$(basename "$b")
+    if [ "$name" = cuda_model_bench ]; then
+      step "$name" "$b" --json "$out/cuda_model_bench.json"
+    else
+      step "$name" "$b"
+    fi
+  done
+fi
+
+{
+  echo
+  echo "Failed steps: $failures. Logs: one <step>.log each beside this report."
+} >> "$report"
+cat "$report"
+exit $((failures > 0))

@@ -1,0 +1,120 @@
+// Every family on the CUDA backend against the transformers reference data of
+// tests/golden/data: fp32 logits within the CPU backend's tolerance (1e-4 of max(1, max |logit|)
+// per row) and the same greedy tokens, with the prompt in one step and in 5-token chunks; bf16
+// (weights and KV cache) within bf16 tolerance with the same greedy tokens; and a forward on a
+// cache of the wrong backend is refused.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "engine/cuda/cuda_model.h"
+#include "engine/model/cache_store.h"
+#include "engine/model/greedy_run.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace hybridserve::engine {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kData = fs::path(HS_TEST_DATA_DIR) / "golden" / "data";
+
+double MaxRowError(const std::vector<float>& actual, const std::vector<float>& expected) {
+  double scale = 1.0, err = 0.0;
+  for (float v : expected) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (!std::isfinite(actual[i])) return INFINITY;
+    err = std::max(err, std::fabs(static_cast<double>(actual[i]) - expected[i]));
+  }
+  return err / scale;
+}
+
+struct Variant {
+  std::string name;
+  CudaDType dtype;
+  int64_t chunk;
+  double tolerance;
+};
+
+class CudaGoldenTest : public ::testing::TestWithParam<std::tuple<std::string, Variant>> {};
+
+TEST_P(CudaGoldenTest, MatchesTransformers) {
+  const auto& [family, variant] = GetParam();
+  const fs::path dir = kData / family;
+  std::ifstream in(dir / "reference.json");
+  ASSERT_TRUE(in.good()) << dir;
+  const nlohmann::json reference = nlohmann::json::parse(in);
+  auto model = CudaModel::Load(dir.string(), {.dtype = variant.dtype});
+  ASSERT_TRUE(model.ok()) << model.status();
+  double worst = 0.0;
+  for (const auto& c : reference["cases"]) {
+    const auto prompt = c["prompt"].get<std::vector<int32_t>>();
+    const auto expected_tokens = c["generated_tokens"].get<std::vector<int32_t>>();
+    const auto prompt_logits = c["prompt_logits"].get<std::vector<std::vector<float>>>();
+    const auto step_logits = c["step_logits"].get<std::vector<std::vector<float>>>();
+    auto run =
+        RunGreedy(**model, prompt, static_cast<int64_t>(expected_tokens.size()), variant.chunk);
+    ASSERT_TRUE(run.ok()) << run.status();
+    ASSERT_EQ(run->prompt_logits.size(), prompt_logits.size());
+    for (size_t t = 0; t < prompt_logits.size(); ++t) {
+      worst = std::max(worst, MaxRowError(run->prompt_logits[t], prompt_logits[t]));
+    }
+    for (size_t t = 0; t < step_logits.size(); ++t) {
+      worst = std::max(worst, MaxRowError(run->step_logits[t], step_logits[t]));
+    }
+    EXPECT_EQ(run->generated_tokens, expected_tokens) << c["name"];
+  }
+  EXPECT_LE(worst, variant.tolerance);
+  std::printf("%s %s: max relative row error %.3g (bound %.g)\n", family.c_str(),
+              variant.name.c_str(), worst, variant.tolerance);
+}
+
+std::vector<std::string> Families() {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(kData)) {
+    if (fs::exists(entry.path() / "reference.json")) out.push_back(entry.path().filename());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Golden, CudaGoldenTest,
+    ::testing::Combine(::testing::ValuesIn(Families()),
+                       ::testing::Values(Variant{"f32", CudaDType::kF32, 0, 1e-4},
+                                         Variant{"f32_chunk5", CudaDType::kF32, 5, 1e-4},
+                                         Variant{"bf16", CudaDType::kBF16, 0, 3e-2})),
+    [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param).name; });
+
+TEST(CudaModelTest, RefusesACpuCache) {
+  auto model = CudaModel::Load((kData / "bamba").string(), {.dtype = CudaDType::kF32});
+  ASSERT_TRUE(model.ok()) << model.status();
+  CacheStore cpu_cache((*model)->spec(), 4, 16, 1);
+  const std::vector<int32_t> tokens = {1, 2, 3};
+  const std::vector<int32_t> table = {0};
+  SequenceChunk chunk;
+  chunk.tokens = tokens;
+  chunk.block_table = table;
+  std::vector<float> logits;
+  EXPECT_FALSE((*model)->Forward({&chunk, 1}, &cpu_cache, &logits).ok());
+}
+
+TEST(CudaModelTest, BadInputIsRefusedNotCrashed) {
+  auto model = CudaModel::Load((kData / "bamba").string(), {.dtype = CudaDType::kF32});
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto cache = (*model)->CreateCache(4, 16, 1);
+  ASSERT_TRUE(cache.ok());
+  const std::vector<int32_t> tokens = {1, static_cast<int32_t>((*model)->spec().vocab_size)};
+  const std::vector<int32_t> table = {0};
+  SequenceChunk chunk;
+  chunk.tokens = tokens;
+  chunk.block_table = table;
+  std::vector<float> logits;
+  EXPECT_EQ((*model)->Forward({&chunk, 1}, cache->get(), &logits).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace hybridserve::engine
