@@ -80,6 +80,7 @@ void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bo
       ++fill[e];
     }
   }
+  // (Copies from pageable host memory are staged before the calls return.)
   int32_t* device_lists = step.arena->Alloc<int32_t>(2 * T * k);
   HS_CUDA_CHECK(cudaMemcpyAsync(device_lists, rows.data(), rows.size() * sizeof(int32_t),
                                 cudaMemcpyHostToDevice, stream));
@@ -89,7 +90,6 @@ void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bo
   // Each row's gate, in expert order: gathered from gates[T, k] by gate_index.
   float* row_gates = step.arena->Alloc<float>(T * k);
   kc::GatherRows(gates, 1, device_lists + T * k, T * k, row_gates, stream);
-  HS_CUDA_CHECK(cudaStreamSynchronize(stream));  // the host lists above die with this scope
 
   const bool latent = spec.latent_in.present();
   const int64_t width = latent ? spec.latent_in.out_dim : D;

@@ -36,9 +36,8 @@ std::pair<const float*, const float*> CudaStep::DtLimits(float lo, float hi, flo
   float* device = arena->Alloc<float>(2 * num_tokens);
   HS_CUDA_CHECK(cudaMemcpyAsync(device, host.data(), host.size() * sizeof(float),
                                 cudaMemcpyHostToDevice, stream));
-  // The host vector dies here: wait for the copy (a few bytes, once per distinct limits).
-  HS_CUDA_CHECK(cudaStreamSynchronize(stream));
-  const auto limits = std::make_pair<const float*, const float*>(device, device + num_tokens);
+  // A copy from pageable host memory is staged before the call returns: the vector may go.
+  const std::pair<const float*, const float*> limits(device, device + num_tokens);
   dt_limits[key] = limits;
   return limits;
 }

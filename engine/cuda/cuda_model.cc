@@ -62,7 +62,7 @@ absl::StatusOr<CudaDType> ParseCudaDType(std::string_view name) {
   if (name == "bf16" || name == "bfloat16") return CudaDType::kBF16;
   if (name == "f16" || name == "float16") return CudaDType::kF16;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown dtype '", name, "'; expected auto, f32, bf16 or f16"));
+      absl::StrCat("unknown dtype '", std::string(name), "'; expected auto, f32, bf16 or f16"));
 }
 
 CudaModel::CudaModel(ModelSpec spec, cudaStream_t stream)

@@ -23,7 +23,8 @@ std::string RefKey(const TensorRef& ref) {
 struct Range {
   float lo, hi;
 };
-Range RandomRange(std::string_view path, const TensorRef& ref) {
+Range RandomRange(std::string_view path_view, const TensorRef& ref) {
+  const absl::string_view path(path_view.data(), path_view.size());
   if (absl::EndsWith(path, ".a_log")) return {0.0f, 2.7f};      // A in [-15, -1]
   if (absl::EndsWith(path, ".dt_bias")) return {-6.0f, -2.0f};  // softplus in ~[2e-3, 0.13]
   if (absl::EndsWith(path, ".d_skip")) return {0.5f, 1.5f};
