@@ -54,7 +54,8 @@ float RoundTo(DType dtype, float v) {
   return v;
 }
 
-class LinearTest : public ::testing::TestWithParam<LinearCase> {
+// A stream and a Blas bound to it.
+class BlasTest : public ::testing::Test {
  protected:
   void SetUp() override {
     HS_CUDA_CHECK(cudaStreamCreate(&stream_));
@@ -70,6 +71,8 @@ class LinearTest : public ::testing::TestWithParam<LinearCase> {
   cudaStream_t stream_ = nullptr;
   std::unique_ptr<Blas> blas_;
 };
+
+class LinearTest : public BlasTest, public ::testing::WithParamInterface<LinearCase> {};
 
 TEST_P(LinearTest, MatchesCpu) {
   const LinearCase& c = GetParam();
@@ -137,7 +140,7 @@ INSTANTIATE_TEST_SUITE_P(
                       LinearCase{DType::kF16, 300, 2048, 1024, 16, 0, false, true},
                       LinearCase{DType::kBF16, 7, 1001, 333, 3, 5, true, true}));
 
-TEST_F(LinearTest, ScratchGrowsAcrossCalls) {
+TEST_F(BlasTest, ScratchGrowsAcrossCalls) {
   // A small call, then a larger one: the larger one must not read a stale, too-small scratch.
   for (int64_t T : {1, 300, 7}) {
     const int64_t K = 2048, N = 512;
