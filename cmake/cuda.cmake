@@ -9,11 +9,17 @@ if(NOT HYBRIDSERVE_CUDA STREQUAL "OFF")
   if(CMAKE_CUDA_COMPILER)
     enable_language(CUDA)
     find_package(CUDAToolkit REQUIRED)
-    if(NOT CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "52")
-      # Hopper machine code plus generic PTX for other GPUs.
+    if(NOT CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES MATCHES "^(52|75)$")
+      # Hopper machine code plus generic PTX for other GPUs, unless the user chose (52 and 75 are
+      # nvcc's own defaults before and since CUDA 13, which CMake caches when none is given).
       set(CMAKE_CUDA_ARCHITECTURES 90a-real 80-virtual)
     endif()
     set(CMAKE_CUDA_STANDARD 20)
+    if(NOT DEFINED CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+      # CMake < 3.26 does not know nvcc's C++20 flag (nvcc has had it since CUDA 12.0).
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    endif()
     set(HYBRIDSERVE_HAVE_CUDA ON)
   elseif(HYBRIDSERVE_CUDA STREQUAL "ON")
     message(FATAL_ERROR "HYBRIDSERVE_CUDA=ON but no CUDA compiler was found; install the CUDA toolkit "

@@ -1,0 +1,138 @@
+// Why: RMSNorm is the pre-norm of every block, and the gated RMSNorm is the Mamba2 output norm
+// (grouped or not, gate before or after the norm depending on the family).
+// How: one thread block per normalised span (a token row, or one group of a row). Pass 1 sums
+// the squares in fp32 (per-thread partial sums, then BlockSum); pass 2 writes the output in the
+// CPU's order: r = 1 / sqrtf(mean + eps) (IEEE sqrt and division, so r rounds like the CPU's
+// 1 / std::sqrt), then x * r, then weight * (x * r). Each element is read and written by the
+// same thread after the block-wide sum, so out may alias the input.
+#include <algorithm>
+
+#include "base/check.h"
+#include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/ops.h"
+#include "kernels/cuda/reduce.cuh"
+#include "kernels/cuda/scalar_math.cuh"
+#include "kernels/cuda/storage_type.cuh"
+
+namespace hybridserve::kernels::cuda {
+
+namespace {
+
+constexpr int kNormThreads = 256;
+
+unsigned NormBlocks(int64_t spans) {
+  return static_cast<unsigned>(std::clamp<int64_t>(spans, 1, int64_t{1} << 20));
+}
+
+__device__ __forceinline__ float InverseRms(float sum_of_squares, int64_t n, float eps) {
+  const float variance = sum_of_squares / static_cast<float>(n);
+  return 1.0f / sqrtf(variance + eps);
+}
+
+template <typename W>
+__global__ void __launch_bounds__(kNormThreads)
+    RmsNormKernel(const float* x, int64_t x_stride, const W* weight, int64_t num_tokens,
+                  int64_t dim, float eps, float* out, int64_t out_stride) {
+  for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
+    const float* row = x + t * x_stride;
+    float* out_row = out + t * out_stride;
+    float sum = 0.0f;
+    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) sum += row[i] * row[i];
+    const float r = InverseRms(BlockSum(sum), dim, eps);
+    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
+      out_row[i] = LoadFloat(weight, i) * (row[i] * r);
+    }
+  }
+}
+
+// One block per (token, group): span = t * num_groups + g.
+template <typename W, cpu::GatedNormOrder kOrder>
+__global__ void __launch_bounds__(kNormThreads)
+    GatedRmsNormKernel(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                       const W* weight, int64_t num_tokens, int64_t num_groups, int64_t group_size,
+                       float eps, float* out, int64_t out_stride) {
+  for (int64_t span = blockIdx.x; span < num_tokens * num_groups; span += gridDim.x) {
+    const int64_t t = span / num_groups;
+    const int64_t offset = (span % num_groups) * group_size;
+    const float* y_row = y + t * y_stride + offset;
+    const float* z_row = z + t * z_stride + offset;
+    float* out_row = out + t * out_stride + offset;
+    const W* w = weight + offset;
+    float sum = 0.0f;
+    for (int64_t i = threadIdx.x; i < group_size; i += blockDim.x) {
+      // Gate first: h = y * silu(z) is what is normalised (recomputed identically in pass 2).
+      const float h =
+          kOrder == cpu::GatedNormOrder::kGateThenNorm ? y_row[i] * Silu(z_row[i]) : y_row[i];
+      sum += h * h;
+    }
+    const float r = InverseRms(BlockSum(sum), group_size, eps);
+    for (int64_t i = threadIdx.x; i < group_size; i += blockDim.x) {
+      if constexpr (kOrder == cpu::GatedNormOrder::kGateThenNorm) {
+        const float h = y_row[i] * Silu(z_row[i]);
+        out_row[i] = LoadFloat(w, i) * (h * r);
+      } else {
+        out_row[i] = (LoadFloat(w, i) * (y_row[i] * r)) * Silu(z_row[i]);
+      }
+    }
+  }
+}
+
+__global__ void GateSiluKernel(float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                               int64_t num_tokens, int64_t dim) {
+  HS_FOR_EACH_ROW(t, num_tokens) {
+    float* y_row = y + t * y_stride;
+    const float* z_row = z + t * z_stride;
+    HS_FOR_EACH_COL(i, dim) { y_row[i] = y_row[i] * Silu(z_row[i]); }
+  }
+}
+
+}  // namespace
+
+void RmsNorm(const float* x, int64_t x_stride, DType wtype, const void* weight, int64_t num_tokens,
+             int64_t dim, float eps, float* out, int64_t out_stride, cudaStream_t stream) {
+  HS_CHECK(num_tokens >= 0 && dim > 0 && x_stride >= dim && out_stride >= dim);
+  if (num_tokens == 0) return;
+  DispatchStorage(wtype, [&](auto tag) {
+    using W = decltype(tag);
+    RmsNormKernel<W><<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(
+        x, x_stride, static_cast<const W*>(weight), num_tokens, dim, eps, out, out_stride);
+    HS_CUDA_CHECK_LAUNCH();
+  });
+}
+
+void GatedRmsNorm(const float* y, int64_t y_stride, const float* z, int64_t z_stride, DType wtype,
+                  const void* weight, int64_t num_tokens, int64_t dim, int64_t group_size,
+                  float eps, cpu::GatedNormOrder order, float* out, int64_t out_stride,
+                  cudaStream_t stream) {
+  HS_CHECK(group_size > 0 && dim % group_size == 0);
+  HS_CHECK(num_tokens >= 0 && y_stride >= dim && z_stride >= dim && out_stride >= dim);
+  if (num_tokens == 0 || dim == 0) return;
+  const int64_t num_groups = dim / group_size;
+  DispatchStorage(wtype, [&](auto tag) {
+    using W = decltype(tag);
+    const W* w = static_cast<const W*>(weight);
+    const unsigned blocks = NormBlocks(num_tokens * num_groups);
+    if (order == cpu::GatedNormOrder::kGateThenNorm) {
+      GatedRmsNormKernel<W, cpu::GatedNormOrder::kGateThenNorm>
+          <<<blocks, kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, w, num_tokens, num_groups,
+                                                group_size, eps, out, out_stride);
+    } else {
+      GatedRmsNormKernel<W, cpu::GatedNormOrder::kNormThenGate>
+          <<<blocks, kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, w, num_tokens, num_groups,
+                                                group_size, eps, out, out_stride);
+    }
+    HS_CUDA_CHECK_LAUNCH();
+  });
+}
+
+void GateSilu(float* y, int64_t y_stride, const float* z, int64_t z_stride, int64_t num_tokens,
+              int64_t dim, cudaStream_t stream) {
+  HS_CHECK(num_tokens >= 0 && dim >= 0 && y_stride >= dim && z_stride >= dim);
+  if (num_tokens == 0 || dim == 0) return;
+  GateSiluKernel<<<RowsGrid(num_tokens, dim), kElementwiseThreads, 0, stream>>>(
+      y, y_stride, z, z_stride, num_tokens, dim);
+  HS_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace hybridserve::kernels::cuda

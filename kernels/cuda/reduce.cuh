@@ -1,0 +1,45 @@
+// Internal to kernels/cuda: fp32 sums across a warp and across a block (warp shuffles, then one
+// shared-memory step). The order is fixed, so results are deterministic run to run.
+#ifndef HYBRIDSERVE_KERNELS_CUDA_REDUCE_CUH_
+#define HYBRIDSERVE_KERNELS_CUDA_REDUCE_CUH_
+
+namespace hybridserve::kernels::cuda {
+
+inline constexpr unsigned kFullWarp = 0xFFFFFFFFu;
+
+__device__ __forceinline__ float WarpSum(float v) {
+  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(kFullWarp, v, offset);
+  return v;
+}
+
+__device__ __forceinline__ float WarpMax(float v) {
+  for (int offset = 16; offset > 0; offset >>= 1)
+    v = fmaxf(v, __shfl_xor_sync(kFullWarp, v, offset));
+  return v;
+}
+
+// The sum of v over the block, returned to every thread. Every thread of the block must call it
+// (blockDim.x a multiple of 32, at most 1024); it may be called repeatedly (it synchronizes before
+// returning so the next call can reuse its shared memory).
+__device__ __forceinline__ float BlockSum(float v) {
+  __shared__ float partial[32];
+  __shared__ float total;
+  const int lane = threadIdx.x & 31;
+  const int warp = threadIdx.x >> 5;
+  v = WarpSum(v);
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  if (warp == 0) {
+    float s = lane < static_cast<int>(blockDim.x >> 5) ? partial[lane] : 0.0f;
+    s = WarpSum(s);
+    if (lane == 0) total = s;
+  }
+  __syncthreads();
+  const float result = total;
+  __syncthreads();
+  return result;
+}
+
+}  // namespace hybridserve::kernels::cuda
+
+#endif  // HYBRIDSERVE_KERNELS_CUDA_REDUCE_CUH_

@@ -1,0 +1,80 @@
+// Why: rotary position embedding for the attention layers that use it. The angles must round as
+// PyTorch's fp32 ones do: at large positions one ulp of inv_freq moves the angle by far more
+// than the tolerance, so the device must not recompute inv_freq with its own powf.
+// How: the host computes inv_freq[i] = 1 / (float(theta) ^ (float(2i) / float(rotary_dim))) with
+// exactly the CPU op's expression (std::pow in fp32) and passes the table by value as a kernel
+// parameter. One block per token: its threads form angle = float(pos) * inv_freq[i] (fp32) and
+// cos/sin once into shared memory, then rotate every head's pairs (i, i + rotary_dim/2) in the
+// NeoX order: lo*cos + (-hi)*sin, hi*cos + lo*sin. Channels from rotary_dim on are untouched.
+#include <algorithm>
+#include <cmath>
+
+#include "base/check.h"
+#include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/ops.h"
+
+namespace hybridserve::kernels::cuda {
+
+namespace {
+
+constexpr int kMaxRotaryHalf = 256;  // rotary_dim <= 512
+constexpr int kRopeThreads = 128;
+
+struct InvFreq {
+  float values[kMaxRotaryHalf];
+};
+
+__global__ void __launch_bounds__(kRopeThreads)
+    ApplyRopeKernel(float* x, int64_t x_stride, const int64_t* positions, int64_t num_tokens,
+                    int64_t num_heads, int64_t head_dim, int64_t half, const InvFreq inv_freq) {
+  __shared__ float cos_v[kMaxRotaryHalf];
+  __shared__ float sin_v[kMaxRotaryHalf];
+  for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
+    const float position = static_cast<float>(positions[t]);
+    for (int64_t i = threadIdx.x; i < half; i += blockDim.x) {
+      const float angle = position * inv_freq.values[i];
+      cos_v[i] = cosf(angle);
+      sin_v[i] = sinf(angle);
+    }
+    __syncthreads();
+    float* row = x + t * x_stride;
+    for (int64_t p = threadIdx.x; p < num_heads * half; p += blockDim.x) {
+      const int64_t h = p / half;
+      const int64_t i = p % half;
+      float* head = row + h * head_dim;
+      const float lo = head[i];
+      const float hi = head[i + half];
+      head[i] = lo * cos_v[i] + (-hi) * sin_v[i];
+      head[i + half] = hi * cos_v[i] + lo * sin_v[i];
+    }
+    __syncthreads();  // cos_v/sin_v are rewritten for the next token
+  }
+}
+
+}  // namespace
+
+void ApplyRope(float* x, int64_t x_stride, const int64_t* positions, int64_t num_tokens,
+               int64_t num_heads, int64_t head_dim, int64_t rotary_dim, double theta,
+               cudaStream_t stream) {
+  HS_CHECK(rotary_dim % 2 == 0 && rotary_dim <= head_dim);
+  HS_CHECK_MSG(rotary_dim / 2 <= kMaxRotaryHalf, "rotary_dim above 512 is not supported");
+  HS_CHECK(num_tokens >= 0 && num_heads >= 0 && x_stride >= num_heads * head_dim);
+  if (num_tokens <= 0 || num_heads == 0 || rotary_dim == 0) return;
+  const int64_t half = rotary_dim / 2;
+
+  // The CPU op's expression, term for term (kernels/cpu/rope.cc).
+  const float base = static_cast<float>(theta);
+  InvFreq inv_freq{};
+  for (int64_t i = 0; i < half; ++i) {
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(rotary_dim);
+    inv_freq.values[i] = 1.0f / std::pow(base, exponent);
+  }
+
+  const unsigned blocks =
+      static_cast<unsigned>(std::clamp<int64_t>(num_tokens, 1, int64_t{1} << 20));
+  ApplyRopeKernel<<<blocks, kRopeThreads, 0, stream>>>(x, x_stride, positions, num_tokens,
+                                                       num_heads, head_dim, half, inv_freq);
+  HS_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace hybridserve::kernels::cuda

@@ -1,0 +1,53 @@
+// Internal to kernels/cuda: the C++ types behind DType and the one place that turns a DType into
+// a template argument. Weights, biases and embedding tables are read through LoadFloat, so every
+// op that reads the storage type is one template instantiated for float, bf16 and fp16.
+#ifndef HYBRIDSERVE_KERNELS_CUDA_STORAGE_TYPE_CUH_
+#define HYBRIDSERVE_KERNELS_CUDA_STORAGE_TYPE_CUH_
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+#include "base/check.h"
+#include "kernels/cuda/ops.h"
+
+namespace hybridserve::kernels::cuda {
+
+__device__ __forceinline__ float LoadFloat(const float* p, int64_t i) { return p[i]; }
+__device__ __forceinline__ float LoadFloat(const __nv_bfloat16* p, int64_t i) {
+  return __bfloat162float(p[i]);
+}
+__device__ __forceinline__ float LoadFloat(const __half* p, int64_t i) {
+  return __half2float(p[i]);
+}
+
+// Round to nearest even, as torch's .to(dtype) does.
+__device__ __forceinline__ void StoreFloat(float v, float* p, int64_t i) { p[i] = v; }
+__device__ __forceinline__ void StoreFloat(float v, __nv_bfloat16* p, int64_t i) {
+  p[i] = __float2bfloat16_rn(v);
+}
+__device__ __forceinline__ void StoreFloat(float v, __half* p, int64_t i) {
+  p[i] = __float2half_rn(v);
+}
+
+// Calls fn(T{}) with T the C++ type of dtype; fn uses decltype of its argument as the type.
+template <typename Fn>
+void DispatchStorage(DType dtype, Fn&& fn) {
+  switch (dtype) {
+    case DType::kF32:
+      fn(float{});
+      return;
+    case DType::kBF16:
+      fn(__nv_bfloat16{});
+      return;
+    case DType::kF16:
+      fn(__half{});
+      return;
+  }
+  HS_CHECK_MSG(false, "unknown dtype");
+}
+
+}  // namespace hybridserve::kernels::cuda
+
+#endif  // HYBRIDSERVE_KERNELS_CUDA_STORAGE_TYPE_CUH_

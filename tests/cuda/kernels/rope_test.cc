@@ -1,0 +1,87 @@
+// ApplyRope against cpu::ApplyRope on the same strided buffer: rotated channels to 1e-5 of the
+// output scale (cos/sin of the same fp32 angles differ by an ulp or two between libm and CUDA),
+// everything else (pass-through channels, other columns of the row) bit for bit unchanged.
+// Positions reach 131071, where a differently rounded inv_freq or angle would fail at once.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "kernels/cpu/ops.h"
+#include "kernels/cuda/ops.h"
+#include "tests/cuda/cuda_test_util.h"
+#include "tests/cuda/kernels/op_test_util.h"
+
+namespace hybridserve::kernels::cuda {
+namespace {
+
+using testing::DeviceBuffer;
+
+struct RopeCase {
+  int64_t num_tokens;
+  int64_t num_heads;
+  int64_t head_dim;
+  int64_t rotary_dim;
+  double theta;
+};
+
+class RopeTest : public ::testing::TestWithParam<RopeCase> {};
+
+TEST_P(RopeTest, MatchesCpu) {
+  const RopeCase& c = GetParam();
+  const int64_t T = c.num_tokens, hd = c.head_dim;
+  // q of a fused qkv row [T, (nh + 2 * 8) * hd], rotated in place.
+  const int64_t width = c.num_heads * hd;
+  const int64_t stride = width + 2 * 8 * hd;
+  const std::vector<float> x = testing::RandomFloats(T * stride, 101);
+  std::mt19937 rng(102);
+  std::uniform_int_distribution<int64_t> position(0, 131071);
+  std::vector<int64_t> positions(T);
+  for (int64_t& p : positions) p = position(rng);
+  positions[0] = T > 1 ? 0 : 131071;
+  if (T > 2) positions[1] = 131071;
+  if (T > 3) positions[2] = 1;
+
+  std::vector<float> want = x;
+  cpu::ApplyRope(want.data(), stride, positions.data(), T, c.num_heads, hd, c.rotary_dim, c.theta);
+  DeviceBuffer<float> x_d(x);
+  DeviceBuffer<int64_t> positions_d(positions);
+  ApplyRope(x_d.get(), stride, positions_d.get(), T, c.num_heads, hd, c.rotary_dim, c.theta,
+            nullptr);
+  const std::vector<float> got = x_d.Download();
+
+  std::vector<float> got_rotated, want_rotated;
+  std::vector<float> got_rest, want_rest;
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t j = 0; j < stride; ++j) {
+      const bool rotated = j < width && j % hd < c.rotary_dim;
+      (rotated ? got_rotated : got_rest).push_back(got[t * stride + j]);
+      (rotated ? want_rotated : want_rest).push_back(want[t * stride + j]);
+    }
+  }
+  EXPECT_LE(testing::MaxRelError(got_rotated, want_rotated), 1e-5);
+  EXPECT_TRUE(testing::SameBits(got_rest, want_rest));
+  // The rotation did something (guards against comparing two untouched buffers).
+  double moved = 0.0;
+  for (int64_t t = 0; t < T; ++t) {
+    if (positions[t] == 0) continue;
+    for (int64_t j = 0; j < width; ++j) {
+      if (j % hd < c.rotary_dim) moved += std::fabs(got[t * stride + j] - x[t * stride + j]);
+    }
+  }
+  EXPECT_GT(moved, 0.0);
+}
+
+// head_dim 64 and 128, full and half (Bamba-style partial) rotary, 32 query heads or 8 KV heads,
+// theta 1e4 (Llama-style), 1e6, and a large muP-family theta.
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, RopeTest,
+    ::testing::Values(RopeCase{1, 32, 128, 128, 10000.0}, RopeCase{7, 32, 128, 64, 10000.0},
+                      RopeCase{300, 8, 128, 128, 1e6}, RopeCase{300, 32, 64, 64, 1e11},
+                      RopeCase{7, 8, 64, 32, 1e6}, RopeCase{300, 16, 64, 32, 10000.0},
+                      RopeCase{1, 8, 256, 256, 5e6}));
+
+}  // namespace
+}  // namespace hybridserve::kernels::cuda
