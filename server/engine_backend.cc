@@ -11,8 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
+#include "engine/cache/cache_plan.h"
 #include "engine/chat/chat_template_config.h"
+#include "engine/model/config_reader.h"
 #include "engine/model/cpu_model.h"
+#include "engine/model/families/family_registry.h"
 #include "engine/serving/engine.h"
 #include "engine/tokenizer/token_text_source.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -97,11 +100,6 @@ class EngineStream : public GenerationStream {
         break;
     }
     *delta = GenerationDelta();
-    const absl::Time now = absl::Now();
-    if (!out.tokens.empty()) {
-      if (!first_token_) first_token_ = now;
-      last_token_ = now;
-    }
     num_generated_ += static_cast<int64_t>(out.tokens.size());
     delta->text = std::move(out.text);
     delta->token_ids = out.tokens;
@@ -124,12 +122,7 @@ class EngineStream : public GenerationStream {
       delta->status = out.status;
       delta->num_prompt_tokens = num_prompt_tokens_;
       delta->num_generated_tokens = num_generated_;
-      // The engine does not report when a request was first scheduled: the time to the first
-      // token counts as prefill, the rest as decode.
-      const absl::Time first = first_token_.value_or(now);
-      delta->timings.queue = absl::ZeroDuration();
-      delta->timings.prefill = first - submitted_;
-      delta->timings.decode = last_token_.value_or(first) - first;
+      delta->timings = Timings(out.times);
     }
     return StreamRead::kDelta;
   }
@@ -137,13 +130,24 @@ class EngineStream : public GenerationStream {
   void Cancel() override { loaded_->engine->Cancel(stream_->request_id()); }
 
  private:
+  // vLLM's intervals from the engine's timestamps; a stage never reached takes no time.
+  SequenceTimings Timings(const engine::RequestTimes& times) const {
+    const absl::Time end = times.finished.value_or(absl::Now());
+    const absl::Time scheduled = times.first_scheduled.value_or(end);
+    const absl::Time first_token = times.first_token.value_or(end);
+    SequenceTimings timings;
+    timings.queue = scheduled - times.arrival.value_or(submitted_);
+    timings.prefill = first_token - scheduled;
+    timings.decode = times.last_token.value_or(first_token) - first_token;
+    return timings;
+  }
+
   std::shared_ptr<Loaded> loaded_;
   std::shared_ptr<engine::RequestStream> stream_;
   const int64_t num_prompt_tokens_;
   const int32_t top_logprobs_;
   const bool want_logprobs_;
   const absl::Time submitted_;
-  std::optional<absl::Time> first_token_, last_token_;
   int64_t num_generated_ = 0;
   bool ended_ = false;
 };
@@ -248,30 +252,46 @@ std::string DefaultModelDir() {
   return HS_DEFAULT_MODEL_DIR;
 }
 
-absl::StatusOr<std::unique_ptr<GenerationBackend>> CreateEngineBackend(const ServerConfig& config) {
+namespace {
+
+// What serving a model directory means before any weight is read: its spec (config.json), the
+// engine's options and cache plan, and so the description clients see.
+struct EnginePlan {
+  std::string dir;
+  engine::ModelSpec spec;
+  engine::EngineOptions options;
+  ModelDescription description;
+};
+
+absl::StatusOr<EnginePlan> PlanEngine(const ServerConfig& config) {
   if (config.device == "cuda") {
     return absl::UnimplementedError(
         "--device cuda: this build has no CUDA backend yet; use --device cpu or auto");
   }
-  const std::string dir = config.model_dir.empty() ? DefaultModelDir() : config.model_dir;
-  auto loaded = std::make_shared<Loaded>();
-  HS_ASSIGN_OR_RETURN(loaded->model, engine::CpuModel::Load(dir));
+  EnginePlan plan;
+  plan.dir = config.model_dir.empty() ? DefaultModelDir() : config.model_dir;
+  const std::string& dir = plan.dir;
+  if (!fs::is_directory(dir)) {
+    return absl::NotFoundError(
+        absl::StrCat("--model ", dir,
+                     ": no such directory; pass a Hugging Face checkpoint directory "
+                     "(config.json, *.safetensors, tokenizer.json)"));
+  }
+  const std::string config_path = dir + "/config.json";
+  if (!fs::exists(config_path)) {
+    return absl::NotFoundError(absl::StrCat(
+        config_path, ": no such file; --model must name a Hugging Face checkpoint directory"));
+  }
   const std::string tokenizer_path = dir + "/tokenizer.json";
   if (!fs::exists(tokenizer_path)) {
     return absl::NotFoundError(absl::StrCat(
         tokenizer_path, ": no such file; the server needs the model's tokenizer.json"));
   }
-  HS_ASSIGN_OR_RETURN(loaded->tokenizer, engine::Tokenizer::FromFile(tokenizer_path));
-  loaded->text_source = std::make_unique<engine::TokenizerTextSource>(*loaded->tokenizer);
-  const std::string tokenizer_config = dir + "/tokenizer_config.json";
-  if (fs::exists(tokenizer_config)) {
-    HS_ASSIGN_OR_RETURN(engine::ChatTemplateConfig chat,
-                        engine::LoadChatTemplateConfig(tokenizer_config));
-    loaded->chat = std::move(chat);
-  }
+  HS_ASSIGN_OR_RETURN(nlohmann::json model_config, engine::LoadConfigJsonFile(config_path));
+  HS_ASSIGN_OR_RETURN(plan.spec, engine::BuildModelSpec(model_config));
+  const engine::ModelSpec& spec = plan.spec;
 
-  const engine::ModelSpec& spec = loaded->model->spec();
-  engine::EngineOptions options;
+  engine::EngineOptions& options = plan.options;
   if (config.cache_memory_mib > 0) {
     // Split the budget between the pools by what one sequence of the model's full context needs
     // in each, so neither pool is sized from the other's page size.
@@ -290,10 +310,9 @@ absl::StatusOr<std::unique_ptr<GenerationBackend>> CreateEngineBackend(const Ser
   options.max_prefill_chunk_tokens = config.prefill_chunk_tokens;
   options.max_num_batched_tokens = std::max<int64_t>(512, config.prefill_chunk_tokens);
   options.max_waiting = config.max_queue_len;
-  options.text_source = loaded->text_source.get();
-  HS_ASSIGN_OR_RETURN(loaded->engine, engine::Engine::Create(loaded->model.get(), options));
+  HS_ASSIGN_OR_RETURN(const engine::CachePlan cache_plan, engine::PlanCache(spec, options.cache));
 
-  ModelDescription description;
+  ModelDescription& description = plan.description;
   description.name = config.served_model_name.empty()
                          ? fs::path(dir).lexically_normal().filename().string()
                          : config.served_model_name;
@@ -302,13 +321,37 @@ absl::StatusOr<std::unique_ptr<GenerationBackend>> CreateEngineBackend(const Ser
   description.family = spec.architecture;
   int64_t max_len = spec.max_position_embeddings > 0 ? spec.max_position_embeddings : 4096;
   if (config.max_model_len > 0) max_len = std::min(max_len, config.max_model_len);
-  const int64_t cache_limit = loaded->engine->cache_plan().max_sequence_tokens;
-  if (cache_limit > 0) max_len = std::min(max_len, cache_limit);
+  if (cache_plan.max_sequence_tokens > 0)
+    max_len = std::min(max_len, cache_plan.max_sequence_tokens);
   description.max_model_len = max_len;
   description.vocab_size = spec.vocab_size;
   description.created_unix_seconds = absl::ToUnixSeconds(absl::Now());
+  return plan;
+}
 
-  auto backend = std::make_unique<EngineBackend>(std::move(loaded), std::move(description));
+}  // namespace
+
+absl::StatusOr<ModelDescription> DescribeEngineModel(const ServerConfig& config) {
+  HS_ASSIGN_OR_RETURN(EnginePlan plan, PlanEngine(config));
+  return plan.description;
+}
+
+absl::StatusOr<std::unique_ptr<GenerationBackend>> CreateEngineBackend(const ServerConfig& config) {
+  HS_ASSIGN_OR_RETURN(EnginePlan plan, PlanEngine(config));
+  const std::string& dir = plan.dir;
+  auto loaded = std::make_shared<Loaded>();
+  HS_ASSIGN_OR_RETURN(loaded->model, engine::CpuModel::Load(dir));
+  HS_ASSIGN_OR_RETURN(loaded->tokenizer, engine::Tokenizer::FromFile(dir + "/tokenizer.json"));
+  loaded->text_source = std::make_unique<engine::TokenizerTextSource>(*loaded->tokenizer);
+  const std::string tokenizer_config = dir + "/tokenizer_config.json";
+  if (fs::exists(tokenizer_config)) {
+    HS_ASSIGN_OR_RETURN(engine::ChatTemplateConfig chat,
+                        engine::LoadChatTemplateConfig(tokenizer_config));
+    loaded->chat = std::move(chat);
+  }
+  plan.options.text_source = loaded->text_source.get();
+  HS_ASSIGN_OR_RETURN(loaded->engine, engine::Engine::Create(loaded->model.get(), plan.options));
+  auto backend = std::make_unique<EngineBackend>(std::move(loaded), std::move(plan.description));
   HS_RETURN_IF_ERROR(backend->WarmUp());
   return std::unique_ptr<GenerationBackend>(std::move(backend));
 }

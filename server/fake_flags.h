@@ -1,5 +1,5 @@
-// Test-only flags (--fake-backend and its knobs), kept out of main.cc so that --help lists only
-// the operator's flags (--helpfull shows these too).
+// Test-only flags (--fake-backend and its knobs, --port-file, --testing-load-delay-ms), kept out of
+// main.cc so that --help lists only the operator's flags (--helpfull shows these too).
 #ifndef HYBRIDSERVE_SERVER_FAKE_FLAGS_H_
 #define HYBRIDSERVE_SERVER_FAKE_FLAGS_H_
 

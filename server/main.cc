@@ -1,7 +1,8 @@
 // hybridserve: the inference server binary. Parses flags, logs the effective configuration,
 // starts the HTTP (OpenAI-compatible, /metrics, probes) and gRPC front ends over one backend,
-// and on SIGTERM/SIGINT drains: readiness goes to 503, new requests are refused, in-flight
-// requests get --shutdown-grace-seconds to finish, then the process exits 0.
+// loads and warms up the model behind them (/ready 503 and gRPC health NOT_SERVING until done;
+// a load failure exits 1), and on SIGTERM/SIGINT drains: readiness goes to 503, new requests are
+// refused, in-flight requests get --shutdown-grace-seconds to finish, then the process exits 0.
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@
 #include "server/fake_flags.h"
 #include "server/grpc/grpc_front_end.h"
 #include "server/http/http_front_end.h"
+#include "server/loading_backend.h"
 #include "server/metrics.h"
 #include "server/request_log.h"
 #include "server/server_config.h"
@@ -99,12 +102,16 @@ int Run(const ServerConfig& config, const sigset_t& signals) {
   Logger logger(level);
   logger.Log(LogLevel::kInfo, "config", ConfigJson(config));
 
-  absl::StatusOr<std::unique_ptr<GenerationBackend>> backend = CreateBackend(config);
-  if (!backend.ok()) {
-    logger.Log(LogLevel::kError, "startup_failed", {{"error", backend.status().ToString()}});
+  // A model directory that cannot be served fails here, before anything listens.
+  const absl::StatusOr<ModelDescription> described = DescribeBackend(config);
+  if (!described.ok()) {
+    logger.Log(LogLevel::kError, "startup_failed", {{"error", described.status().ToString()}});
+    std::fprintf(stderr, "hybridserve: %s\n", std::string(described.status().message()).c_str());
     return 1;
   }
-  const ModelDescription model = (*backend)->Model();
+  const ModelDescription& model = *described;
+  // The front ends listen (503 / NOT_SERVING) while the model loads and warms up.
+  LoadingBackend backend(model, [config] { return CreateBackend(config); });
   ServerMetrics metrics(model);
   ServerState state;
 
@@ -113,7 +120,7 @@ int Run(const ServerConfig& config, const sigset_t& signals) {
                                   .api_key = config.api_key,
                                   .max_body_bytes = static_cast<size_t>(config.max_body_bytes),
                                   .num_threads = config.http_threads},
-                                 {backend->get(), &metrics, &state, &logger});
+                                 {&backend, &metrics, &state, &logger});
   if (absl::Status status = http_server.Start(); !status.ok()) {
     logger.Log(LogLevel::kError, "startup_failed", {{"error", status.ToString()}});
     return 1;
@@ -122,12 +129,13 @@ int Run(const ServerConfig& config, const sigset_t& signals) {
   if (config.grpc_port >= 0) {
     grpc_server = std::make_unique<grpc_api::GrpcFrontEnd>(
         grpc_api::GrpcOptions{.host = config.host, .port = config.grpc_port},
-        grpc_api::ServiceContext{backend->get(), &metrics, &state, &logger, config.api_key});
+        grpc_api::ServiceContext{&backend, &metrics, &state, &logger, config.api_key});
     if (absl::Status status = grpc_server->Start(); !status.ok()) {
       logger.Log(LogLevel::kError, "startup_failed", {{"error", status.ToString()}});
       http_server.Stop();
       return 1;
     }
+    grpc_server->SetServing(false);
   }
   const int grpc_port = grpc_server != nullptr ? grpc_server->port() : -1;
   logger.Log(LogLevel::kInfo, "listening",
@@ -144,14 +152,32 @@ int Run(const ServerConfig& config, const sigset_t& signals) {
     std::rename(partial.c_str(), config.port_file.c_str());
   }
 
+  backend.StartLoading();
+  logger.Log(LogLevel::kInfo, "loading", {{"model", model.name}});
+
   // Serve until a signal; keep the gRPC health status in step with readiness.
   int signal_number = 0;
   bool serving = false;
+  bool loaded = false;
   while (true) {
-    const bool ready = (*backend)->IsReady();
+    if (!loaded) {
+      if (const std::optional<absl::Status> status = backend.load_status(); status.has_value()) {
+        if (!status->ok()) {
+          logger.Log(LogLevel::kError, "startup_failed", {{"error", status->ToString()}});
+          std::fprintf(stderr, "hybridserve: cannot load the model: %s\n",
+                       std::string(status->message()).c_str());
+          if (grpc_server != nullptr) grpc_server->Stop(absl::ZeroDuration());
+          http_server.Stop();
+          return 1;
+        }
+        loaded = true;
+        logger.Log(LogLevel::kInfo, "ready", {{"model", model.name}});
+      }
+    }
+    const bool ready = backend.IsReady();
     if (grpc_server != nullptr && ready != serving) grpc_server->SetServing(ready);
     serving = ready;
-    if (WaitForSignal(signals, absl::Milliseconds(200), &signal_number)) break;
+    if (WaitForSignal(signals, absl::Milliseconds(loaded ? 200 : 20), &signal_number)) break;
   }
 
   // Drain: readiness 503 and new requests refused at once; in-flight ones get the grace period
@@ -183,6 +209,12 @@ int Run(const ServerConfig& config, const sigset_t& signals) {
   if (grpc_server != nullptr) grpc_server->Stop(absl::Seconds(1));
   http_server.Stop();
   logger.Log(LogLevel::kInfo, "stopped", nlohmann::json::object());
+  if (!backend.load_status().has_value()) {
+    // Stopped while the model was still loading: the loading thread cannot be interrupted, and
+    // exit handlers must not run under it.
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   return 0;
 }
 

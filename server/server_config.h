@@ -32,7 +32,8 @@ struct ServerConfig {
   bool fake_backend = false;
   int64_t fake_token_delay_ms = 2;
   int64_t fake_eos_after_tokens = 0;
-  std::string port_file;  // where the bound ports are written as JSON, if set
+  std::string port_file;              // where the bound ports are written as JSON, if set
+  int64_t testing_load_delay_ms = 0;  // the model load waits this long first
 };
 
 // InvalidArgument naming the flag for an out-of-range or unknown value.

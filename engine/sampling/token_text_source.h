@@ -13,6 +13,10 @@ class TokenTextSource {
   virtual ~TokenTextSource() = default;
   // Bytes of one token; must be safe to call from the engine thread while others use it.
   virtual std::string TokenBytes(int32_t token) const = 0;
+  // Bytes of the token that begins a text (the first with any bytes). Decoders may treat it
+  // differently: SentencePiece's Strip decoder removes the text's leading space, Metaspace drops
+  // the first token's markers. Defaults to TokenBytes.
+  virtual std::string FirstTokenBytes(int32_t token) const { return TokenBytes(token); }
 };
 
 }  // namespace hybridserve::engine

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/check.h"
 #include "base/status_macros.h"
 
@@ -40,6 +41,7 @@ void Engine::Shutdown() {
 
 absl::StatusOr<std::shared_ptr<RequestStream>> Engine::Submit(GenerationRequest request) {
   HS_RETURN_IF_ERROR(core_->Validate(request));
+  if (!request.arrival.has_value()) request.arrival = absl::Now();
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return absl::UnavailableError("the engine is shutting down");
   if (static_cast<int64_t>(incoming_.size()) + core_waiting_ >= options_.max_waiting) {

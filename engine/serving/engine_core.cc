@@ -121,6 +121,7 @@ absl::Status EngineCore::AddRequest(int64_t id, GenerationRequest request) {
   state.params = std::move(request.sampling);
   state.seed = state.params.seed.has_value() ? *state.params.seed : seed_source_();
   state.deadline = request.deadline;
+  state.times.arrival = request.arrival.value_or(absl::Now());
   if (options_.text_source != nullptr) {
     state.matcher = std::make_unique<StopStringMatcher>(state.params.stop);
   }
@@ -135,6 +136,8 @@ void EngineCore::Finish(int64_t id, FinishReason reason, absl::Status status, Re
   if (it->second.matcher != nullptr && !it->second.matcher->stopped()) {
     out->text += it->second.matcher->Flush();
   }
+  out->times = it->second.times;
+  out->times.finished = absl::Now();
   requests_.erase(it);
   out->request_id = id;
   out->finished = true;
@@ -184,6 +187,9 @@ bool EngineCore::SampleNext(Sequence* sequence, absl::Span<const float> logits,
   input.eos_token_ids = model_->spec().eos_token_ids;
   input.seed = state.seed;
   const SampledToken sampled = SampleToken(input, params);
+  const absl::Time now = absl::Now();
+  if (!state.times.first_token.has_value()) state.times.first_token = now;
+  state.times.last_token = now;
   sequence->tokens.push_back(sampled.token);
   ++stats_.generated_tokens;
   out->request_id = sequence->id;
@@ -201,8 +207,14 @@ bool EngineCore::SampleNext(Sequence* sequence, absl::Span<const float> logits,
       ((!params.ignore_eos && is_eos) || Contains(params.stop_token_ids, sampled.token))) {
     reason = FinishReason::kStop;  // the stop token's text is not streamed
   } else if (state.matcher != nullptr) {
-    StopStringMatcher::Result text =
-        state.matcher->Append(options_.text_source->TokenBytes(sampled.token), may_stop);
+    // The text's first token may read differently (SentencePiece decoders drop its leading
+    // space), so the streamed text equals the decode of the output tokens.
+    std::string bytes = options_.text_source->TokenBytes(sampled.token);
+    if (!state.text_started && !bytes.empty()) {
+      state.text_started = true;
+      bytes = options_.text_source->FirstTokenBytes(sampled.token);
+    }
+    StopStringMatcher::Result text = state.matcher->Append(bytes, may_stop);
     out->text += text.text;
     if (text.stopped) reason = FinishReason::kStop;
   }
@@ -225,6 +237,11 @@ std::vector<RequestOutput> EngineCore::Step() {
   stats_.num_preemptions += static_cast<int64_t>(scheduled.preempted.size());
   stats_.schedule_seconds += SecondsSince(step_begin);
   if (scheduled.chunks.empty()) return outputs;
+  const absl::Time scheduled_at = absl::Now();
+  for (const ScheduledChunk& c : scheduled.chunks) {
+    RequestTimes& times = requests_.at(c.sequence->id).times;
+    if (!times.first_scheduled.has_value()) times.first_scheduled = scheduled_at;
+  }
 
   const auto forward_begin = Clock::now();
   std::vector<SequenceChunk> chunks;

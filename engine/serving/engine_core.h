@@ -66,6 +66,8 @@ class EngineCore {
     uint64_t seed = 0;
     std::optional<absl::Time> deadline;
     std::unique_ptr<StopStringMatcher> matcher;  // with a text source only
+    bool text_started = false;  // a token with text was streamed (see FirstTokenBytes)
+    RequestTimes times;
   };
 
   EngineCore(ModelRunner* model, const EngineOptions& options, CachePlan plan,

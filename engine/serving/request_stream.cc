@@ -48,6 +48,7 @@ RequestOutput RequestStream::ReadAll() {
       all.finished = true;
       all.finish_reason = part.finish_reason;
       all.status = part.status;
+      all.times = part.times;
     }
   }
   return all;

@@ -20,11 +20,25 @@ struct GenerationRequest {
   SamplingParams sampling;
   int32_t priority = 0;                // lower first, under the priority policy
   std::optional<absl::Time> deadline;  // ended with DeadlineExceeded when passed
+  // When the request arrived (Engine::Submit sets it); unset: when the core added it.
+  std::optional<absl::Time> arrival;
 };
 
 enum class FinishReason { kNone, kStop, kLength, kCancelled, kError };
 
 const char* FinishReasonName(FinishReason reason);
+
+// When a request reached each stage of its life (unset: it never did), as vLLM's request
+// timestamps: queue time = first_scheduled - arrival, prefill time = first_token -
+// first_scheduled, decode time = last_token - first_token. A preempted request keeps its first
+// scheduling time.
+struct RequestTimes {
+  std::optional<absl::Time> arrival;          // submitted
+  std::optional<absl::Time> first_scheduled;  // first given tokens to compute by the scheduler
+  std::optional<absl::Time> first_token;      // first output token sampled
+  std::optional<absl::Time> last_token;       // latest output token sampled
+  std::optional<absl::Time> finished;         // ended, for whatever reason
+};
 
 struct RequestOutput {
   int64_t request_id = 0;
@@ -34,6 +48,7 @@ struct RequestOutput {
   bool finished = false;
   FinishReason finish_reason = FinishReason::kNone;
   absl::Status status;  // not OK for kCancelled (Cancelled, DeadlineExceeded, ...) and kError
+  RequestTimes times;   // on the final output
 };
 
 }  // namespace hybridserve::engine

@@ -32,6 +32,7 @@ class ByteLevelDecoder : public Decoder {
     AppendLossyUtf8(bytes, &text);
     tokens->assign(1, std::move(text));
   }
+  bool HasByteLevel() const override { return true; }
 };
 
 class ReplaceDecoder : public Decoder {
@@ -153,6 +154,12 @@ class SequenceDecoder : public Decoder {
   bool HasByteFallback() const override {
     for (const auto& part : parts_) {
       if (part->HasByteFallback()) return true;
+    }
+    return false;
+  }
+  bool HasByteLevel() const override {
+    for (const auto& part : parts_) {
+      if (part->HasByteLevel()) return true;
     }
     return false;
   }

@@ -19,6 +19,8 @@ class Decoder {
   virtual void DecodeChain(std::vector<std::string>* tokens) const = 0;
   // True when the chain turns <0xNN> tokens into bytes (a ByteFallback decoder is present).
   virtual bool HasByteFallback() const { return false; }
+  // True when the chain maps GPT-2 byte-level characters back to bytes (a ByteLevel decoder).
+  virtual bool HasByteLevel() const { return false; }
 };
 
 absl::StatusOr<std::unique_ptr<Decoder>> ParseDecoder(const nlohmann::json& j);

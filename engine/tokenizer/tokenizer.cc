@@ -158,6 +158,10 @@ bool Tokenizer::decoder_has_byte_fallback() const {
   return decoder_ != nullptr && decoder_->HasByteFallback();
 }
 
+bool Tokenizer::decoder_has_byte_level() const {
+  return decoder_ != nullptr && decoder_->HasByteLevel();
+}
+
 int32_t Tokenizer::vocab_size() const { return std::max(model_->id_limit(), added_.id_limit()); }
 
 std::optional<int32_t> Tokenizer::TokenToId(std::string_view token) const {

@@ -50,6 +50,7 @@ class Tokenizer {
                            std::vector<std::string>* tokens) const;
   std::string DecodeTokens(std::vector<std::string> tokens) const;
   bool decoder_has_byte_fallback() const;
+  bool decoder_has_byte_level() const;
 
  private:
   Tokenizer() = default;

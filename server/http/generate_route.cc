@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
+#include "server/http/client_connection.h"
 #include "server/openai/generation_plan.h"
 #include "server/openai/request_parser.h"
 #include "server/openai/response_builder.h"
@@ -115,10 +116,19 @@ absl::StatusOr<ChoiceOutput> ApplyDelta(Generation& generation, size_t index,
   return piece;
 }
 
-void AnswerWhole(Generation& generation, httplib::Response& res) {
+void AnswerWhole(Generation& generation, const httplib::Request& req, httplib::Response& res) {
+  // Nothing is written until the end, so a vanished client shows only on its socket.
+  const ClientConnection client(req);
   size_t index = 0;
   GenerationDelta delta;
   while (true) {
+    if (client.Closed()) {
+      generation.group.CancelAll();  // release the sequences now
+      const absl::Status status = absl::CancelledError("the client disconnected");
+      LogGeneration(generation, 499, status);
+      SendError(res, status);
+      return;
+    }
     if (generation.context.state->aborted()) {
       generation.group.CancelAll();
       const absl::Status status =
@@ -259,7 +269,7 @@ void HandleGenerate(Endpoint endpoint, const RouteContext& context, const httpli
     AnswerStream(*std::move(generation), res);
   } else {
     res.set_header("X-Request-Id", (*generation)->header.id);
-    AnswerWhole(**generation, res);
+    AnswerWhole(**generation, req, res);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/check.h"
 #include "engine/model/cpu_model.h"
@@ -43,6 +44,18 @@ class FakeText : public TokenTextSource {
  public:
   std::string TokenBytes(int32_t token) const override {
     return {static_cast<char>('a' + token % 26), static_cast<char>('0' + token % 10)};
+  }
+};
+
+// As FakeText, but a token that begins the text reads "^<letter><digit>" (as SentencePiece
+// decoders read the first token differently), and token 0 has no text (a special token).
+class FirstAwareText : public FakeText {
+ public:
+  std::string TokenBytes(int32_t token) const override {
+    return token == 0 ? "" : FakeText::TokenBytes(token);
+  }
+  std::string FirstTokenBytes(int32_t token) const override {
+    return absl::StrCat("^", TokenBytes(token));
   }
 };
 
@@ -229,6 +242,28 @@ TEST(EngineFacadeTest, StopStringsStopTokensDeadlinesAndFailures) {
   RequestOutput o4 = (*s4)->ReadAll();
   EXPECT_EQ(o4.finish_reason, FinishReason::kError);
   EXPECT_EQ(o4.status.code(), absl::StatusCode::kInternal);
+  ExpectPoolsFree(**engine);
+}
+
+// The streamed text starts with FirstTokenBytes of the first token with text, then TokenBytes.
+TEST(EngineFacadeTest, TheTextsFirstTokenReadsAsFirstTokenBytes) {
+  auto model = LoadModel();
+  FirstAwareText text;
+  EngineOptions options = SmallOptions();
+  options.text_source = &text;
+  auto engine = Engine::Create(model.get(), options);
+  ASSERT_TRUE(engine.ok());
+  auto stream = (*engine)->Submit(Greedy(5, 8));
+  ASSERT_TRUE(stream.ok());
+  const RequestOutput out = (*stream)->ReadAll();
+  ASSERT_EQ(out.tokens.size(), 8u);
+  std::string expected;
+  for (const int32_t token : out.tokens) {
+    expected += expected.empty() ? text.FirstTokenBytes(token) : text.TokenBytes(token);
+    if (expected == "^") expected.clear();  // a token without text does not begin it
+  }
+  EXPECT_EQ(out.text, expected);
+  EXPECT_EQ(out.text.substr(0, 1), "^");
   ExpectPoolsFree(**engine);
 }
 

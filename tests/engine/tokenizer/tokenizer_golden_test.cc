@@ -1,6 +1,6 @@
 // Every recorded string of every tokenizer kind in tests/golden/tokenizer/data: our ids and
 // decodes must equal those the Hugging Face tokenizers library produced, and streaming decode
-// must reproduce the full decode.
+// must reproduce the full decode, as must the engine's per-token text (TokenizerTextSource).
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/tokenizer/incremental_decoder.h"
+#include "engine/tokenizer/token_text_source.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/tokenizer/utf8.h"
 #include "gmock/gmock.h"
@@ -94,6 +95,31 @@ TEST_P(TokenizerGoldenTest, StreamingDecodeConcatenatesToFullDecode) {
     EXPECT_EQ(Stream(ids, false), c["decode"].get<std::string>()) << Escaped(c["text"]);
     EXPECT_EQ(Stream(ids, true), c["decode_skip_special"].get<std::string>()) << Escaped(c["text"]);
   }
+}
+
+// The engine streams FirstTokenBytes of the first token with text, then TokenBytes of the rest
+// (special tokens have none). Decodes holding U+FFFD (invalid byte runs) are skipped: the engine
+// streams those bytes as they are.
+TEST_P(TokenizerGoldenTest, TextSourceBytesConcatenateToFullDecode) {
+  const TokenizerTextSource source(*tokenizer_);
+  int64_t num_checked = 0;
+  for (const auto& c : reference_["cases"]) {
+    const std::string decode = c["decode_skip_special"];
+    if (decode.find(kReplacementChar) != std::string::npos) continue;
+    std::string text;
+    bool started = false;
+    for (const int32_t id : c["ids"].get<std::vector<int32_t>>()) {
+      std::string bytes = source.TokenBytes(id);
+      if (!started && !bytes.empty()) {
+        started = true;
+        bytes = source.FirstTokenBytes(id);
+      }
+      text += bytes;
+    }
+    EXPECT_EQ(text, decode) << Escaped(c["text"]);
+    ++num_checked;
+  }
+  EXPECT_GE(num_checked, 50);
 }
 
 TEST_P(TokenizerGoldenTest, ConcurrentEncodeAgrees) {
