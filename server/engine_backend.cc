@@ -14,8 +14,8 @@
 #include "engine/cache/cache_plan.h"
 #include "engine/chat/chat_template_config.h"
 #include "engine/model/config_reader.h"
-#include "engine/model/cpu_model.h"
 #include "engine/model/families/family_registry.h"
+#include "engine/runner/load_runner.h"
 #include "engine/serving/engine.h"
 #include "engine/tokenizer/token_text_source.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -65,7 +65,7 @@ engine::SamplingParams ToEngine(const SamplingOptions& in) {
 
 // The state a loaded model shares with its streams.
 struct Loaded {
-  std::unique_ptr<engine::CpuModel> model;
+  std::unique_ptr<engine::ModelRunner> model;
   std::unique_ptr<engine::Tokenizer> tokenizer;
   std::unique_ptr<engine::TokenizerTextSource> text_source;
   std::optional<engine::ChatTemplateConfig> chat;
@@ -264,9 +264,14 @@ struct EnginePlan {
 };
 
 absl::StatusOr<EnginePlan> PlanEngine(const ServerConfig& config) {
-  if (config.device == "cuda") {
-    return absl::UnimplementedError(
-        "--device cuda: this build has no CUDA backend yet; use --device cpu or auto");
+  if (config.device == "cuda" && !engine::CudaBackendAvailable()) {
+    return absl::FailedPreconditionError(
+        "--device cuda: this build has no CUDA backend or no CUDA device is visible; use "
+        "--device cpu or auto");
+  }
+  if (config.device == "cpu" && config.dtype != "auto" && config.dtype != "f32") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--dtype ", config.dtype, " needs --device cuda; the CPU backend computes in fp32"));
   }
   EnginePlan plan;
   plan.dir = config.model_dir.empty() ? DefaultModelDir() : config.model_dir;
@@ -340,7 +345,11 @@ absl::StatusOr<std::unique_ptr<GenerationBackend>> CreateEngineBackend(const Ser
   HS_ASSIGN_OR_RETURN(EnginePlan plan, PlanEngine(config));
   const std::string& dir = plan.dir;
   auto loaded = std::make_shared<Loaded>();
-  HS_ASSIGN_OR_RETURN(loaded->model, engine::CpuModel::Load(dir));
+  engine::RunnerOptions runner_options;
+  runner_options.device = config.device;
+  runner_options.dtype = config.dtype;
+  HS_ASSIGN_OR_RETURN(engine::LoadedRunner runner, engine::LoadModelRunner(dir, runner_options));
+  loaded->model = std::move(runner.runner);
   HS_ASSIGN_OR_RETURN(loaded->tokenizer, engine::Tokenizer::FromFile(dir + "/tokenizer.json"));
   loaded->text_source = std::make_unique<engine::TokenizerTextSource>(*loaded->tokenizer);
   const std::string tokenizer_config = dir + "/tokenizer_config.json";

@@ -43,7 +43,12 @@ ABSL_FLAG(int, http_port, 8000, "HTTP port (OpenAI API, /metrics, /health, /read
 ABSL_FLAG(int, grpc_port, 50051,
           "gRPC port (hybridserve.v1, health, reflection); 0: any, "
           "-1: no gRPC server.");
-ABSL_FLAG(std::string, device, "auto", "Where the model runs: cpu, cuda or auto.");
+ABSL_FLAG(std::string, device, "auto",
+          "Where the model runs: cpu, cuda, or auto (cuda when this build has it and a GPU is "
+          "present).");
+ABSL_FLAG(std::string, dtype, "auto",
+          "Weight and KV-cache storage type on cuda: auto (the checkpoint's), f32, bf16 or f16. "
+          "The CPU computes in fp32.");
 ABSL_FLAG(int64_t, max_num_seqs, 64, "Maximum number of sequences running at once.");
 ABSL_FLAG(int64_t, max_model_len, 0,
           "Maximum tokens per sequence (prompt + output); 0: the model's context length.");
@@ -72,6 +77,7 @@ ServerConfig ConfigFromFlags() {
   config.http_port = absl::GetFlag(FLAGS_http_port);
   config.grpc_port = absl::GetFlag(FLAGS_grpc_port);
   config.device = absl::GetFlag(FLAGS_device);
+  config.dtype = absl::GetFlag(FLAGS_dtype);
   config.max_num_seqs = absl::GetFlag(FLAGS_max_num_seqs);
   config.max_model_len = absl::GetFlag(FLAGS_max_model_len);
   config.cache_memory_mib = absl::GetFlag(FLAGS_cache_memory_mib);

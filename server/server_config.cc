@@ -23,6 +23,11 @@ absl::Status CheckAtLeast(const char* flag, int64_t value, int64_t min) {
 absl::Status ValidateConfig(const ServerConfig& config) {
   if (absl::Status s = CheckPort("http-port", config.http_port, false); !s.ok()) return s;
   if (absl::Status s = CheckPort("grpc-port", config.grpc_port, true); !s.ok()) return s;
+  if (config.dtype != "auto" && config.dtype != "f32" && config.dtype != "bf16" &&
+      config.dtype != "f16") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--dtype=", config.dtype, " is unknown; use auto, f32, bf16 or f16"));
+  }
   if (config.device != "cpu" && config.device != "cuda" && config.device != "auto") {
     return absl::InvalidArgumentError(
         absl::StrCat("--device=", config.device, " is unknown; use cpu, cuda or auto"));
@@ -54,6 +59,7 @@ nlohmann::json ConfigJson(const ServerConfig& config) {
                         {"http_port", config.http_port},
                         {"grpc_port", config.grpc_port},
                         {"device", config.device},
+                        {"dtype", config.dtype},
                         {"max_num_seqs", config.max_num_seqs},
                         {"max_model_len", config.max_model_len},
                         {"cache_memory_mib", config.cache_memory_mib},

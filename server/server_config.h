@@ -18,6 +18,7 @@ struct ServerConfig {
   int http_port = 8000;          // 0: any free port
   int grpc_port = 50051;         // 0: any free port; -1: no gRPC server
   std::string device = "auto";   // cpu, cuda or auto
+  std::string dtype = "auto";    // auto, f32, bf16, f16 (cuda)
   int64_t max_num_seqs = 64;     // sequences running at once
   int64_t max_model_len = 0;     // 0: the model's own context length
   int64_t cache_memory_mib = 0;  // KV cache + SSM state memory; 0: the engine decides
