@@ -64,7 +64,9 @@ ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(double, shutdown_grace_seconds, 30.0,
           "On SIGTERM/SIGINT, how long in-flight requests may run before the exit.");
 ABSL_FLAG(int64_t, max_body_bytes, 8 * 1024 * 1024, "Larger HTTP request bodies get 413.");
-ABSL_FLAG(int, http_threads, 64, "HTTP connections served at once.");
+ABSL_FLAG(int, http_threads, 256,
+          "HTTP connections served at once (each open stream holds one); at least as many as "
+          "--max-num-seqs so every running sequence can stream.");
 
 namespace hybridserve::server {
 namespace {

@@ -28,7 +28,7 @@ struct ServerConfig {
   std::string log_level = "info";
   double shutdown_grace_seconds = 30.0;
   int64_t max_body_bytes = 8 * 1024 * 1024;
-  int http_threads = 64;
+  int http_threads = 256;
   // Test-only: serve the deterministic fake backend instead of a model.
   bool fake_backend = false;
   int64_t fake_token_delay_ms = 2;
