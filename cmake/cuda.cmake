@@ -14,6 +14,11 @@ if(NOT HYBRIDSERVE_CUDA STREQUAL "OFF")
       set(CMAKE_CUDA_ARCHITECTURES 90a-real 80-virtual)
     endif()
     set(CMAKE_CUDA_STANDARD 20)
+    if(NOT DEFINED CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+      # CMake < 3.26 does not know nvcc's C++20 flag (nvcc has had it since CUDA 12.0).
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    endif()
     set(HYBRIDSERVE_HAVE_CUDA ON)
   elseif(HYBRIDSERVE_CUDA STREQUAL "ON")
     message(FATAL_ERROR "HYBRIDSERVE_CUDA=ON but no CUDA compiler was found; install the CUDA toolkit "
