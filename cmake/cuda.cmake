@@ -9,8 +9,9 @@ if(NOT HYBRIDSERVE_CUDA STREQUAL "OFF")
   if(CMAKE_CUDA_COMPILER)
     enable_language(CUDA)
     find_package(CUDAToolkit REQUIRED)
-    if(NOT CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "52")
-      # Hopper machine code plus generic PTX for other GPUs.
+    if(NOT CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES MATCHES "^(52|75)$")
+      # Hopper machine code plus generic PTX for other GPUs (52 and 75 are CMake's defaults
+      # before and since CUDA 13, i.e. no -DCMAKE_CUDA_ARCHITECTURES given).
       set(CMAKE_CUDA_ARCHITECTURES 90a-real 80-virtual)
     endif()
     set(CMAKE_CUDA_STANDARD 20)
