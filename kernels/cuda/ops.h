@@ -116,9 +116,20 @@ void WriteKv(const float* k, int64_t k_stride, const float* v, int64_t v_stride,
 // matrix). q: [T, num_heads, head_dim] (row stride q_stride); out: [T, num_heads * head_dim]
 // (row stride out_stride). Handles prefill chunks (many rows per sequence) and decode rows in one
 // launch; query head h reads kv head h / (num_heads / num_kv_heads).
+// head_dim: a multiple of 32 up to 256; block_size: any positive value (16, 32, 64 in practice).
 void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float scale,
                     const BatchLayout& batch, const PagedKvCache& kv, float* out,
                     int64_t out_stride, cudaStream_t stream);
+
+// The same, free to split long contexts across CTAs (flash-decoding: each CTA attends to one
+// partition of the keys, a second kernel merges the partial softmaxes), which is what keeps the
+// GPU busy for decode batches of a few sequences with long contexts. scratch: device memory of at
+// least PagedAttentionScratchBytes(num_heads, head_dim) bytes, 16-byte aligned, enough for any
+// batch (the op bounds its partitions by it); contents are overwritten, no need to clear it.
+int64_t PagedAttentionScratchBytes(int32_t num_heads, int32_t head_dim);
+void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float scale,
+                    const BatchLayout& batch, const PagedKvCache& kv, float* out,
+                    int64_t out_stride, void* scratch, cudaStream_t stream);
 
 // ---- state-space layers --------------------------------------------------------------------------
 
