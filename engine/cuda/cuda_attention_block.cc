@@ -30,8 +30,10 @@ void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, fl
   const kc::PagedKvCache kv = step.cache->Kv(spec.kv_layer);
   kc::WriteKv(k, kv_dim, v, kv_dim, step.batch, kv, step.stream);
   float* attended = step.arena->Alloc<float>(T * q_dim);  // [T, nq * hd]
+  void* scratch = step.arena->AllocBytes(kc::PagedAttentionScratchBytes(
+      static_cast<int32_t>(spec.num_heads), static_cast<int32_t>(spec.head_dim)));
   kc::PagedAttention(q, q_dim, static_cast<int32_t>(spec.num_heads), spec.scale, step.batch, kv,
-                     attended, q_dim, step.stream);
+                     attended, q_dim, scratch, step.stream);
   CudaLinear(step, spec.o_proj, attended, q_dim, T, out, spec.o_proj.out_dim);
 }
 

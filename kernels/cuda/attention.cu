@@ -25,6 +25,7 @@
 #include <cstdint>
 
 #include "base/check.h"
+#include "kernels/cuda/attention_generic.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/ops.h"
 
@@ -650,8 +651,12 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
                     int64_t out_stride, void* scratch, cudaStream_t stream) {
   HS_CHECK(kv.num_kv_heads > 0 && num_heads % kv.num_kv_heads == 0);
   HS_CHECK(kv.block_size > 0);
-  HS_CHECK_MSG(kv.head_dim % 32 == 0 && kv.head_dim >= 32 && kv.head_dim <= 256,
-               "head_dim must be a multiple of 32 up to 256");
+  if (kv.head_dim % 32 != 0) {
+    // Small or odd head dims: the generic warp-per-row kernel.
+    PagedAttentionGeneric(q, q_stride, num_heads, scale, batch, kv, out, out_stride, stream);
+    return;
+  }
+  HS_CHECK_MSG(kv.head_dim >= 32 && kv.head_dim <= 256, "head_dim must be at most 256");
   HS_CHECK(reinterpret_cast<uintptr_t>(kv.keys) % 16 == 0 &&
            reinterpret_cast<uintptr_t>(kv.values) % 16 == 0);
   HS_CHECK(reinterpret_cast<uintptr_t>(scratch) % 16 == 0);

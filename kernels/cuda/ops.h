@@ -116,7 +116,8 @@ void WriteKv(const float* k, int64_t k_stride, const float* v, int64_t v_stride,
 // matrix). q: [T, num_heads, head_dim] (row stride q_stride); out: [T, num_heads * head_dim]
 // (row stride out_stride). Handles prefill chunks (many rows per sequence) and decode rows in one
 // launch; query head h reads kv head h / (num_heads / num_kv_heads).
-// head_dim: a multiple of 32 up to 256; block_size: any positive value (16, 32, 64 in practice).
+// head_dim: up to 256 (multiples of 32 take the tiled kernels, others a generic one); block_size:
+// any positive value (16, 32, 64 in practice).
 void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float scale,
                     const BatchLayout& batch, const PagedKvCache& kv, float* out,
                     int64_t out_stride, cudaStream_t stream);

@@ -60,6 +60,11 @@ constexpr HeadShape kMha{"MHA", 16, 16, 64};
 constexpr HeadShape kHd96{"Hd96", 6, 2, 96};
 constexpr HeadShape kHd256Mqa{"Hd256MQA", 8, 1, 256};
 constexpr HeadShape kHd32{"Hd32", 4, 4, 32};
+// Small head dims of tiny checkpoints (the generic warp-per-row kernel).
+constexpr HeadShape kHd8{"Hd8", 4, 2, 8};
+constexpr HeadShape kHd12{"Hd12", 4, 2, 12};
+constexpr HeadShape kHd16{"Hd16", 4, 4, 16};
+constexpr HeadShape kHd40{"Hd40", 6, 3, 40};
 
 struct SeqSpec {
   int start_pos;  // tokens already cached
@@ -467,7 +472,8 @@ TEST(CudaPagedAttention, MixedBatchNemotronH8BEveryTypeAndBlockSize) {
 }
 
 TEST(CudaPagedAttention, MixedBatchModelShapes) {
-  const HeadShape shapes[] = {kFalconH1, kGraniteTiny, kJambaMini, kMha, kHd96, kHd256Mqa, kHd32};
+  const HeadShape shapes[] = {kFalconH1, kGraniteTiny, kJambaMini, kMha,  kHd96, kHd256Mqa,
+                              kHd32,     kHd8,         kHd12,      kHd16, kHd40};
   uint32_t seed = 31;
   for (const HeadShape& shape : shapes) {
     CheckCase({shape, DType::kBF16, 16, MixedSeqs(), seed++});
