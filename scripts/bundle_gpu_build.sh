@@ -2,8 +2,9 @@
 # Packs what scripts/gpu_suite.sh runs from a CUDA build into a folder that can be copied to a GPU
 # machine without our build dependencies: the GPU tests, hybridtool, hybridserve, the GPU
 # benchmarks and the proto descriptor set, stripped, in the build's layout, plus every shared
-# library they load that is not part of the C runtime or the NVIDIA driver (in lib/, which
-# gpu_suite.sh puts on LD_LIBRARY_PATH).
+# library they load that is not part of the C runtime, the NVIDIA driver or the CUDA toolkit (in
+# lib/, which gpu_suite.sh puts on LD_LIBRARY_PATH); the GPU machine needs the CUDA 13 runtime
+# and cuBLAS.
 #
 #   scripts/bundle_gpu_build.sh BUILD_DIR OUT_DIR
 #   (there)  scripts/gpu_suite.sh --build OUT_DIR
@@ -27,7 +28,8 @@ for f in "${files[@]}"; do
   # Shared libraries outside glibc and the driver travel along.
   ldd "$f" | awk '/=> \// {print $3}' | while read -r lib; do
     case "$(basename "$lib")" in
-      libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libcuda.so*|libgcc_s.so*) ;;
+      libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libgcc_s.so*) ;;
+      libcuda.so*|libcudart.so*|libcublas.so*|libcublasLt.so*) ;;
       *) [ -e "$out/lib/$(basename "$lib")" ] || cp -L "$lib" "$out/lib/" ;;
     esac
   done
