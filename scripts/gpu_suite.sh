@@ -5,8 +5,10 @@
 # on --device cuda answering an OpenAI completion and a gRPC stream, and the benchmarks. Writes a
 # report (markdown) and the raw logs.
 #
-#   scripts/gpu_suite.sh [--build DIR] [--out DIR] [--skip-bench] [--skip-memcheck]
+#   scripts/gpu_suite.sh [--build DIR] [--out DIR] [--skip-bench] [--skip-memcheck] [--only-bench]
 #
+# STEP_TIMEOUT (seconds, default 600) bounds each step. The binaries know the source tree's
+# absolute path (test data, the bundled default model): run them from a checkout at that path.
 # --build DIR: a build configured with -DHYBRIDSERVE_CUDA=ON (default build-gpu/, built here
 #   with cmake when its binaries are missing). Binaries built on another machine may be carried
 #   here: put the shared libraries they need (ldd) in DIR/lib; the script adds it to
@@ -19,12 +21,14 @@ build=build-gpu
 out=gpu-report
 bench=1
 memcheck=1
+only_bench=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --skip-bench) bench=0; shift ;;
     --skip-memcheck) memcheck=0; shift ;;
+    --only-bench) only_bench=1; memcheck=0; shift ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "gpu_suite.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -33,6 +37,9 @@ mkdir -p "$out"
 report="$out/gpu_report.md"
 export NCCL_NVLS_ENABLE=0
 [ -d "$build/lib" ] && export LD_LIBRARY_PATH="$PWD/$build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+[ -d /usr/local/cuda/lib64 ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64"
+# Each step is stopped after this many seconds (a hung kernel must not take the whole run).
+step_timeout="${STEP_TIMEOUT:-600}"
 
 if [ ! -x "$build/weights_tools/hybridtool" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHYBRIDSERVE_CUDA=ON || exit 1
@@ -58,7 +65,7 @@ step() {
   shift
   local start=$SECONDS
   echo "== $name: $*"
-  if "$@" > "$out/$name.log" 2>&1; then
+  if timeout "$step_timeout" "$@" > "$out/$name.log" 2>&1; then
     echo "| $name | ok | $((SECONDS - start)) |" >> "$report"
     tail -n 3 "$out/$name.log"
   else
@@ -69,7 +76,7 @@ step() {
 }
 
 for test in "$build"/tests/cuda/*_test; do
-  [ -x "$test" ] || continue
+  [ -x "$test" ] && [ "$only_bench" = 0 ] || continue
   step "$(basename "$test")" "$test"
 done
 
@@ -81,13 +88,13 @@ if [ "$memcheck" = 1 ] && command -v compute-sanitizer > /dev/null; then
   done
 fi
 
-step cli_logits_cuda_f32 python3 tests/golden/compare_logits.py --tool-arg=--device=cuda \
+[ "$only_bench" = 0 ] && step cli_logits_cuda_f32 python3 tests/golden/compare_logits.py --tool-arg=--device=cuda \
   --tool-arg=--dtype=f32 --hybridtool "$build/weights_tools/hybridtool" tests/golden/data
-step cli_logits_cuda_f32_chunked python3 tests/golden/compare_logits.py --prefill-chunk 5 \
+[ "$only_bench" = 0 ] && step cli_logits_cuda_f32_chunked python3 tests/golden/compare_logits.py --prefill-chunk 5 \
   --tool-arg=--device=cuda --tool-arg=--dtype=f32 --hybridtool "$build/weights_tools/hybridtool" \
   tests/golden/data
 
-if [ -x "$build/server/hybridserve" ]; then
+if [ -x "$build/server/hybridserve" ] && [ "$only_bench" = 0 ]; then
   step server_cuda python3 tests/cuda/server_smoke.py --hybridserve "$build/server/hybridserve" \
     --descriptor-set "$build/proto/hybridserve_v1.pb"
 fi
