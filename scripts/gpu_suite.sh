@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     --skip-bench) bench=0; shift ;;
     --skip-memcheck) memcheck=0; shift ;;
     --only-bench) only_bench=1; memcheck=0; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "gpu_suite.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
