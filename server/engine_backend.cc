@@ -348,6 +348,7 @@ absl::StatusOr<std::unique_ptr<GenerationBackend>> CreateEngineBackend(const Ser
   engine::RunnerOptions runner_options;
   runner_options.device = config.device;
   runner_options.dtype = config.dtype;
+  runner_options.kv_dtype = config.kv_dtype;
   HS_ASSIGN_OR_RETURN(engine::LoadedRunner runner, engine::LoadModelRunner(dir, runner_options));
   loaded->model = std::move(runner.runner);
   HS_ASSIGN_OR_RETURN(loaded->tokenizer, engine::Tokenizer::FromFile(dir + "/tokenizer.json"));

@@ -49,6 +49,8 @@ ABSL_FLAG(std::string, device, "auto",
 ABSL_FLAG(std::string, dtype, "auto",
           "Weight and KV-cache storage type on cuda: auto (the checkpoint's), f32, bf16 or f16. "
           "The CPU computes in fp32.");
+ABSL_FLAG(std::string, kv_dtype, "auto",
+          "KV-cache storage type on cuda: auto (as --dtype), f32, bf16 or f16.");
 ABSL_FLAG(int64_t, max_num_seqs, 64, "Maximum number of sequences running at once.");
 ABSL_FLAG(int64_t, max_model_len, 0,
           "Maximum tokens per sequence (prompt + output); 0: the model's context length.");
@@ -80,6 +82,7 @@ ServerConfig ConfigFromFlags() {
   config.grpc_port = absl::GetFlag(FLAGS_grpc_port);
   config.device = absl::GetFlag(FLAGS_device);
   config.dtype = absl::GetFlag(FLAGS_dtype);
+  config.kv_dtype = absl::GetFlag(FLAGS_kv_dtype);
   config.max_num_seqs = absl::GetFlag(FLAGS_max_num_seqs);
   config.max_model_len = absl::GetFlag(FLAGS_max_model_len);
   config.cache_memory_mib = absl::GetFlag(FLAGS_cache_memory_mib);

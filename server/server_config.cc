@@ -23,10 +23,12 @@ absl::Status CheckAtLeast(const char* flag, int64_t value, int64_t min) {
 absl::Status ValidateConfig(const ServerConfig& config) {
   if (absl::Status s = CheckPort("http-port", config.http_port, false); !s.ok()) return s;
   if (absl::Status s = CheckPort("grpc-port", config.grpc_port, true); !s.ok()) return s;
-  if (config.dtype != "auto" && config.dtype != "f32" && config.dtype != "bf16" &&
-      config.dtype != "f16") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--dtype=", config.dtype, " is unknown; use auto, f32, bf16 or f16"));
+  for (const auto& [flag, value] : {std::pair<std::string, std::string>{"dtype", config.dtype},
+                                    {"kv-dtype", config.kv_dtype}}) {
+    if (value != "auto" && value != "f32" && value != "bf16" && value != "f16") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, "=", value, " is unknown; use auto, f32, bf16 or f16"));
+    }
   }
   if (config.device != "cpu" && config.device != "cuda" && config.device != "auto") {
     return absl::InvalidArgumentError(
@@ -60,6 +62,7 @@ nlohmann::json ConfigJson(const ServerConfig& config) {
                         {"grpc_port", config.grpc_port},
                         {"device", config.device},
                         {"dtype", config.dtype},
+                        {"kv_dtype", config.kv_dtype},
                         {"max_num_seqs", config.max_num_seqs},
                         {"max_model_len", config.max_model_len},
                         {"cache_memory_mib", config.cache_memory_mib},

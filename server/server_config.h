@@ -15,13 +15,14 @@ struct ServerConfig {
   std::string model_dir;          // empty: the bundled default model
   std::string served_model_name;  // empty: the model folder's name
   std::string host = "0.0.0.0";
-  int http_port = 8000;          // 0: any free port
-  int grpc_port = 50051;         // 0: any free port; -1: no gRPC server
-  std::string device = "auto";   // cpu, cuda or auto
-  std::string dtype = "auto";    // auto, f32, bf16, f16 (cuda)
-  int64_t max_num_seqs = 64;     // sequences running at once
-  int64_t max_model_len = 0;     // 0: the model's own context length
-  int64_t cache_memory_mib = 0;  // KV cache + SSM state memory; 0: the engine decides
+  int http_port = 8000;           // 0: any free port
+  int grpc_port = 50051;          // 0: any free port; -1: no gRPC server
+  std::string device = "auto";    // cpu, cuda or auto
+  std::string dtype = "auto";     // auto, f32, bf16, f16 (cuda)
+  std::string kv_dtype = "auto";  // auto (as dtype), f32, bf16, f16 (cuda)
+  int64_t max_num_seqs = 64;      // sequences running at once
+  int64_t max_model_len = 0;      // 0: the model's own context length
+  int64_t cache_memory_mib = 0;   // KV cache + SSM state memory; 0: the engine decides
   int64_t prefill_chunk_tokens = 512;
   int64_t max_queue_len = 256;  // waiting requests beyond this get 429
   std::string api_key;          // empty: no key

@@ -26,6 +26,7 @@ constexpr char kHelp[] =
     "  --prefill-chunk N     run the prompt in chunks of N tokens (default: one chunk)\n"
     "  --device D            cpu, cuda or auto (default cpu)\n"
     "  --dtype T             CUDA storage type: auto (the checkpoint's), f32, bf16 or f16\n"
+    "  --kv-dtype T          CUDA KV-cache type: auto (as --dtype), f32, bf16 or f16\n"
     "  --threads N           CPU threads (default: all)\n"
     "  --json                print one JSON object: prompt_logits, generated_tokens, step_logits\n";
 
@@ -54,7 +55,8 @@ int LogitsCommand(const std::vector<std::string>& args) {
     }
   }
   auto line = CommandLine::Parse(
-      args, {"model", "tokens", "generate", "prefill-chunk", "threads", "device", "dtype"},
+      args,
+      {"model", "tokens", "generate", "prefill-chunk", "threads", "device", "dtype", "kv-dtype"},
       {"json"});
   if (!line.ok()) {
     std::fprintf(stderr, "hybridtool logits: %s\n", line.status().message().data());
@@ -84,6 +86,7 @@ int LogitsCommand(const std::vector<std::string>& args) {
   options.num_threads = static_cast<int>(*threads);
   options.device = line->Get("device").value_or("cpu");
   options.dtype = line->Get("dtype").value_or("auto");
+  options.kv_dtype = line->Get("kv-dtype").value_or("auto");
   auto model = engine::LoadModelRunner(*model_dir, options);
   if (!model.ok()) {
     std::fprintf(stderr, "hybridtool logits: %s\n", std::string(model.status().message()).c_str());

@@ -102,6 +102,9 @@ absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Create(ModelSpec spec,
   HS_ASSIGN_OR_RETURN(
       model->weights_,
       DeviceWeights::Upload(model->spec_, *host, ResolveDType(options.dtype, checkpoint)));
+  model->kv_dtype_ = options.kv_dtype == CudaDType::kAuto
+                         ? model->weights_->dtype()
+                         : ResolveDType(options.kv_dtype, checkpoint);
   return Finish(std::move(model));
 }
 
@@ -113,6 +116,7 @@ absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::CreateRandom(ModelSpec spe
                                     "cudaStreamCreate"));
   auto model = std::unique_ptr<CudaModel>(new CudaModel(std::move(spec), stream));
   HS_ASSIGN_OR_RETURN(model->weights_, DeviceWeights::Random(model->spec_, dtype, seed));
+  model->kv_dtype_ = dtype;
   return Finish(std::move(model));
 }
 
@@ -149,7 +153,7 @@ absl::StatusOr<std::unique_ptr<ModelCache>> CudaModel::CreateCache(int64_t num_b
                                                                    int64_t num_slots) {
   HS_ASSIGN_OR_RETURN(
       std::unique_ptr<CudaCache> cache,
-      CudaCache::Create(spec_, num_blocks, block_size_tokens, num_slots, weights_->dtype()));
+      CudaCache::Create(spec_, num_blocks, block_size_tokens, num_slots, kv_dtype_));
   return std::unique_ptr<ModelCache>(std::move(cache));
 }
 

@@ -28,7 +28,8 @@ absl::StatusOr<CudaDType> ParseCudaDType(std::string_view name);  // auto|f32|bf
 
 struct CudaModelOptions {
   int device = 0;
-  CudaDType dtype = CudaDType::kAuto;
+  CudaDType dtype = CudaDType::kAuto;     // weights
+  CudaDType kv_dtype = CudaDType::kAuto;  // KV cache; auto: the weights' type
 };
 
 class CudaModel : public ModelRunner {
@@ -46,6 +47,7 @@ class CudaModel : public ModelRunner {
 
   const ModelSpec& spec() const override { return spec_; }
   kernels::cuda::DType dtype() const { return weights_->dtype(); }
+  kernels::cuda::DType kv_dtype() const { return kv_dtype_; }
   int64_t weight_bytes() const { return weights_->bytes(); }
   absl::StatusOr<std::unique_ptr<ModelCache>> CreateCache(int64_t num_blocks,
                                                           int64_t block_size_tokens,
@@ -63,6 +65,7 @@ class CudaModel : public ModelRunner {
   ModelSpec spec_;
   cudaStream_t stream_;
   std::unique_ptr<DeviceWeights> weights_;
+  kernels::cuda::DType kv_dtype_ = kernels::cuda::DType::kF32;
   std::unique_ptr<kernels::cuda::Blas> blas_;
   std::unique_ptr<DeviceArena> arena_;
   std::vector<LayerParams> layer_params_;

@@ -29,7 +29,8 @@ absl::StatusOr<LoadedRunner> LoadModelRunner(const std::string& dir, const Runne
       options.device == "cuda" || (options.device == "auto" && CudaBackendAvailable());
   LoadedRunner loaded;
   if (!cuda) {
-    if (options.dtype != "auto" && options.dtype != "f32" && options.dtype != "float32") {
+    if ((options.dtype != "auto" && options.dtype != "f32" && options.dtype != "float32") ||
+        (options.kv_dtype != "auto" && options.kv_dtype != "f32")) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--dtype ", options.dtype, " needs --device cuda; the CPU backend computes in fp32"));
     }
@@ -45,6 +46,7 @@ absl::StatusOr<LoadedRunner> LoadModelRunner(const std::string& dir, const Runne
   CudaModelOptions cuda_options;
   cuda_options.device = options.cuda_device;
   HS_ASSIGN_OR_RETURN(cuda_options.dtype, ParseCudaDType(options.dtype));
+  HS_ASSIGN_OR_RETURN(cuda_options.kv_dtype, ParseCudaDType(options.kv_dtype));
   HS_ASSIGN_OR_RETURN(std::unique_ptr<CudaModel> model, CudaModel::Load(dir, cuda_options));
   switch (model->dtype()) {
     case kernels::cuda::DType::kF32:

@@ -13,9 +13,10 @@
 namespace hybridserve::engine {
 
 struct RunnerOptions {
-  std::string device = "auto";  // cpu | cuda | auto
-  std::string dtype = "auto";   // auto | f32 | bf16 | f16 (CUDA only; the CPU computes in fp32)
-  int num_threads = 0;          // CPU threads (0: all)
+  std::string device = "auto";    // cpu | cuda | auto
+  std::string dtype = "auto";     // auto | f32 | bf16 | f16 (CUDA only; the CPU computes in fp32)
+  std::string kv_dtype = "auto";  // KV cache storage on CUDA; auto: as dtype
+  int num_threads = 0;            // CPU threads (0: all)
   int cuda_device = 0;
 };
 

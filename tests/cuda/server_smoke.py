@@ -10,6 +10,10 @@ import sys
 import time
 import unittest
 
+# Loopback only: no proxy from the environment for urllib or grpc.
+for _name in ("http_proxy", "https_proxy", "all_proxy", "grpc_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+              "ALL_PROXY"):
+    os.environ.pop(_name, None)
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server", "e2e"))
 import grpc  # noqa: E402
 from grpc_client_test import Messages  # noqa: E402
@@ -23,11 +27,16 @@ PROMPT = "The quick brown fox"
 def wait_ready(server, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        status, _ = server.request("GET", "/ready")
+        try:
+            status, _ = server.request("GET", "/ready")
+        except OSError as err:  # not accepting yet, or gone: say which
+            if server.proc.poll() is not None:
+                raise AssertionError(f"hybridserve exited: {server.log()}") from err
+            status = None
         if status == 200:
             return
         time.sleep(0.2)
-    raise AssertionError("the server did not become ready")
+    raise AssertionError(f"the server did not become ready: {server.log()}")
 
 
 def complete(server):

@@ -10,6 +10,10 @@ import urllib.error
 import urllib.request
 
 
+# Loopback only: never through a proxy named in the environment (http_proxy and friends).
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 class Server:
     """A running hybridserve (fake backend unless told otherwise); use as a context manager."""
 
@@ -69,7 +73,7 @@ class Server:
                                      headers={"Content-Type": "application/json",
                                               **(headers or {})})
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
+            with _DIRECT.open(req, timeout=timeout) as resp:
                 return resp.status, resp.read()
         except urllib.error.HTTPError as err:
             return err.code, err.read()
