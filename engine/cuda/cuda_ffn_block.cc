@@ -108,9 +108,11 @@ void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bo
     const int64_t n = expert_begin[e + 1] - expert_begin[e];
     if (n == 0) continue;
     const int32_t* expert_rows = device_lists + expert_begin[e];
+    const DeviceArena::Mark expert_mark = step.arena->mark();
     kc::GatherRows(expert_in, width, expert_rows, n, gathered, stream);
     CudaMlp(step, spec.experts[e], gathered, n, result, false);
     kc::ScatterAddRows(result, width, expert_rows, row_gates + expert_begin[e], n, routed, stream);
+    step.arena->Release(expert_mark);
   }
 
   const float* moe_result = routed;

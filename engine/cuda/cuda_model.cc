@@ -1,6 +1,7 @@
 #include "engine/cuda/cuda_model.h"
 
 #include <filesystem>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
@@ -264,8 +265,21 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
   float* mixed = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
   float* branch = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
   float* scaled = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
+  // Per-row dt limits of every SSM layer, made before the layers so that they outlive each
+  // layer's released temporaries.
+  for (const LayerSpec& layer : spec_.layers) {
+    if (layer.mamba2) {
+      step.DtLimits(layer.mamba2->dt_min, layer.mamba2->dt_max, layer.mamba2->decode_dt_min,
+                    layer.mamba2->decode_dt_max);
+    }
+    if (layer.mamba1) {
+      constexpr float kInf = std::numeric_limits<float>::infinity();
+      step.DtLimits(0.0f, kInf, 0.0f, kInf);
+    }
+  }
   for (size_t l = 0; l < spec_.layers.size(); ++l) {
     const LayerSpec& layer = spec_.layers[l];
+    const DeviceArena::Mark layer_mark = arena_->mark();
     if (layer.mixer != MixerKind::kNone) {
       const float* norm_in = h;
       if (layer.zamba_shared) {
@@ -308,6 +322,7 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
       if (layer.moe) CudaMoe(step, *layer.moe, normed, mixed, /*accumulate=*/have);
       kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
     }
+    arena_->Release(layer_mark);
   }
 
   // Rows that need logits.

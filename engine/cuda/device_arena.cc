@@ -26,12 +26,14 @@ void DeviceArena::Reset() {
     HS_CUDA_CHECK(cudaMalloc(&base_, static_cast<size_t>(capacity_)));
   }
   used_ = 0;
+  live_ = 0;
   high_water_ = 0;
 }
 
 void* DeviceArena::AllocBytes(int64_t bytes) {
   bytes = RoundUp(std::max<int64_t>(bytes, 1));
-  high_water_ += bytes;
+  live_ += bytes;
+  high_water_ = std::max(high_water_, live_);
   if (used_ + bytes <= capacity_) {
     void* p = base_ + used_;
     used_ += bytes;

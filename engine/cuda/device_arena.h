@@ -1,8 +1,10 @@
 // Scratch memory for one forward step on the GPU: a bump allocator over one device buffer.
-// Alloc() never frees; Reset() at the start of a step makes the whole buffer reusable. When a
-// step needs more than the buffer holds, Alloc() adds an overflow buffer; the next Reset() (after
-// the stream has drained) replaces everything by one buffer of the high-water size, so a steady
-// workload allocates only in its first steps.
+// Reset() at the start of a step makes the whole buffer reusable; Mark()/Release() free what was
+// allocated since the mark (a layer's temporaries, once the layer's work is enqueued: the stream
+// orders the next user after the last reader). When a step needs more than the buffer holds,
+// Alloc() adds an overflow buffer; the next Reset() (after the stream has drained) replaces
+// everything by one buffer of the high-water size, so a steady workload allocates only in its
+// first steps.
 #ifndef HYBRIDSERVE_ENGINE_CUDA_DEVICE_ARENA_H_
 #define HYBRIDSERVE_ENGINE_CUDA_DEVICE_ARENA_H_
 
@@ -31,6 +33,17 @@ class DeviceArena {
   }
   void* AllocBytes(int64_t bytes);
 
+  struct Mark {
+    int64_t used;
+    int64_t live;
+  };
+  Mark mark() const { return {used_, live_}; }
+  // Frees everything allocated since m (overflow buffers stay until Reset()).
+  void Release(const Mark& m) {
+    used_ = m.used;
+    live_ = m.live;
+  }
+
   int64_t capacity_bytes() const { return capacity_; }
 
  private:
@@ -38,7 +51,8 @@ class DeviceArena {
   char* base_ = nullptr;
   int64_t capacity_ = 0;
   int64_t used_ = 0;
-  int64_t high_water_ = 0;
+  int64_t live_ = 0;        // bytes handed out and not released, overflow included
+  int64_t high_water_ = 0;  // max of live_ since Reset()
   std::vector<void*> overflow_;
 };
 

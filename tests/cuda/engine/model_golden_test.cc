@@ -5,10 +5,13 @@
 // cache with the prompt's logits within bf16 tolerance; and a forward on a cache of the wrong
 // backend is refused.
 //
-// Why the bf16-KV runs are not held to the greedy tokens: the tiny random-weight checkpoints have
-// near-ties and very peaked attention (random q/k weights), and rounding K and V to bf16 alone
-// flips a greedy token of nemotron_h on the CPU reference too (checked by rounding the CPU
-// WriteKv's output), after which the sequences, and so the later logits, differ.
+// Greedy tokens in bf16: the tiny random-weight checkpoints have near-ties (random logits differ by
+// little), and bf16 rounding of K and V alone flips a greedy token of nemotron_h on the CPU
+// reference too (checked by rounding the CPU WriteKv's output). So a bf16 run must give the
+// reference's tokens except where the reference's own top choice leads ours by less than the bf16
+// tolerance (a near-tie, printed); the steps after such a divergence are not compared, since the
+// sequences differ from there on. fp32 runs must give the same tokens, no exceptions. The
+// bf16-KV variant is held to its prompt logits only.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -71,10 +74,22 @@ TEST_P(CudaGoldenTest, MatchesTransformers) {
       worst = std::max(worst, MaxRowError(run->prompt_logits[t], prompt_logits[t]));
     }
     if (!variant.all_steps) continue;
+    const bool exact = variant.dtype == CudaDType::kF32;
     for (size_t t = 0; t < step_logits.size(); ++t) {
       worst = std::max(worst, MaxRowError(run->step_logits[t], step_logits[t]));
+      const int32_t ours = run->generated_tokens[t], want = expected_tokens[t];
+      if (ours == want) continue;
+      double scale = 1.0;
+      for (float v : step_logits[t]) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+      const double margin = (step_logits[t][want] - step_logits[t][ours]) / scale;
+      std::printf("%s %s %s: step %zu chose %d, reference %d (reference margin %.3g)\n",
+                  family.c_str(), variant.name.c_str(), c["name"].get<std::string>().c_str(), t,
+                  ours, want, margin);
+      EXPECT_FALSE(exact) << c["name"] << ": an fp32 run must give the reference's tokens";
+      EXPECT_LE(margin, variant.tolerance)
+          << c["name"] << ": step " << t << " is not a near-tie of the reference";
+      break;
     }
-    EXPECT_EQ(run->generated_tokens, expected_tokens) << c["name"];
   }
   EXPECT_LE(worst, variant.tolerance);
   std::printf("%s %s: max relative row error %.3g (bound %.g)\n", family.c_str(),
