@@ -31,7 +31,8 @@ def wait_ready(server, timeout=120):
             status, _ = server.request("GET", "/ready")
         except OSError as err:  # not accepting yet, or gone: say which
             if server.proc.poll() is not None:
-                raise AssertionError(f"hybridserve exited: {server.log()}") from err
+                raise AssertionError(f"hybridserve exited with {server.proc.returncode}: "
+                                     f"{server.log()}") from err
             status = None
         if status == 200:
             return
@@ -47,15 +48,12 @@ def complete(server):
 
 
 class GpuServerTest(unittest.TestCase):
-    def test_completion_and_grpc_stream_match_cpu(self):
-        with Server(BINARY, "--device=cpu", fake=False) as cpu:
-            wait_ready(cpu)
-            cpu_text = complete(cpu)["choices"][0]["text"]
+    def test_completion_and_grpc_stream_on_cuda_match_the_cpu_backend(self):
         with Server(BINARY, "--device=cuda", fake=False) as gpu:
             wait_ready(gpu)
             response = complete(gpu)
             self.assertEqual(response["usage"]["completion_tokens"], 16)
-            self.assertEqual(response["choices"][0]["text"], cpu_text)
+            gpu_text = response["choices"][0]["text"]
 
             m = Messages(DESCRIPTOR_SET)
             channel = grpc.insecure_channel(f"127.0.0.1:{gpu.grpc_port}")
@@ -69,13 +67,19 @@ class GpuServerTest(unittest.TestCase):
                 sampling={"temperature": 0.0})
             responses = list(generate(request, timeout=60))
             self.assertGreater(len(responses), 1)
-            self.assertEqual("".join(r.text for r in responses), cpu_text)
+            self.assertEqual(sum(len(r.token_ids) for r in responses), 16)
+            self.assertEqual("".join(r.text for r in responses), gpu_text)
             channel.close()
 
             samples = parse_metrics(gpu.metrics())
             self.assertEqual(metric(samples, "hybridserve_num_requests_running"), 0)
             self.assertEqual(metric(samples, "hybridserve_kv_cache_usage_perc"), 0)
-            print(f"gpu text == cpu text: {cpu_text!r}")
+            print(f"cuda server: HTTP and gRPC greedy text {gpu_text!r}")
+
+        with Server(BINARY, "--device=cpu", fake=False) as cpu:
+            wait_ready(cpu)
+            cpu_text = complete(cpu)["choices"][0]["text"]
+        self.assertEqual(gpu_text, cpu_text)
 
 
 if __name__ == "__main__":
