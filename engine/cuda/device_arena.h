@@ -2,9 +2,9 @@
 // Reset() at the start of a step makes the whole buffer reusable; Mark()/Release() free what was
 // allocated since the mark (a layer's temporaries, once the layer's work is enqueued: the stream
 // orders the next user after the last reader). When a step needs more than the buffer holds,
-// Alloc() adds an overflow buffer; the next Reset() (after the stream has drained) replaces
-// everything by one buffer of the high-water size, so a steady workload allocates only in its
-// first steps.
+// Alloc() adds an overflow buffer (stream-ordered, cudaMallocAsync); the next Reset() replaces the
+// base buffer by one of the high-water size, so a steady workload allocates only in its first
+// steps.
 #ifndef HYBRIDSERVE_ENGINE_CUDA_DEVICE_ARENA_H_
 #define HYBRIDSERVE_ENGINE_CUDA_DEVICE_ARENA_H_
 
@@ -38,11 +38,8 @@ class DeviceArena {
     int64_t live;
   };
   Mark mark() const { return {used_, live_}; }
-  // Frees everything allocated since m (overflow buffers stay until Reset()).
-  void Release(const Mark& m) {
-    used_ = m.used;
-    live_ = m.live;
-  }
+  // Frees everything allocated since m.
+  void Release(const Mark& m);
 
   int64_t capacity_bytes() const { return capacity_; }
 
@@ -53,7 +50,11 @@ class DeviceArena {
   int64_t used_ = 0;
   int64_t live_ = 0;        // bytes handed out and not released, overflow included
   int64_t high_water_ = 0;  // max of live_ since Reset()
-  std::vector<void*> overflow_;
+  struct Overflow {
+    void* data;
+    int64_t live_before;  // live_ when it was handed out
+  };
+  std::vector<Overflow> overflow_;  // stream-ordered allocations past the base buffer
 };
 
 }  // namespace hybridserve::engine
