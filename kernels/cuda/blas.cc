@@ -57,6 +57,15 @@ absl::StatusOr<std::unique_ptr<Blas>> Blas::Create(cudaStream_t stream) {
     status =
         CublasStatus(cublasSetWorkspace(handle, workspace, kWorkspaceBytes), "cublasSetWorkspace");
   }
+  if (status.ok()) {
+    // fp32 accumulation all the way: no bf16/fp16 partial sums in split-K reductions (cuBLAS
+    // allows them for half-precision inputs unless told not to).
+    status = CublasStatus(
+        cublasSetMathMode(
+            handle, static_cast<cublasMath_t>(CUBLAS_DEFAULT_MATH |
+                                              CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)),
+        "cublasSetMathMode");
+  }
   if (!status.ok()) {
     cublasDestroy(handle);
     if (workspace != nullptr) cudaFree(workspace);

@@ -41,7 +41,8 @@ def wait_ready(server, timeout=120):
 
 
 def complete(server):
-    status, body = server.post("/v1/completions", {"prompt": PROMPT, "max_tokens": 16,
+    status, body = server.post("/v1/completions", {"model": "default", "prompt": PROMPT,
+                                                   "max_tokens": 16,
                                                    "temperature": 0, "ignore_eos": True})
     assert status == 200, (status, body)
     return body
