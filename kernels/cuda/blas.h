@@ -27,8 +27,8 @@ class Blas {
   // out = x . W^T (+ bias), or out += ... with accumulate. x: [T, K] (row stride x_stride);
   // weight: [N, K] (wtype, dense); bias: [N] (wtype) or null; out: [T, N] (row stride out_stride).
   void Linear(const float* x, int64_t x_stride, DType wtype, const void* weight, const void* bias,
-              int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out,
-              int64_t out_stride, bool accumulate = false);
+              int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out, int64_t out_stride,
+              bool accumulate = false);
 
   cudaStream_t stream() const { return stream_; }
 

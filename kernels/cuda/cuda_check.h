@@ -20,22 +20,22 @@ inline absl::Status CudaStatus(cudaError_t error, const char* what) {
 
 }  // namespace hybridserve::kernels::cuda
 
-#define HS_CUDA_CHECK(call)                                                          \
-  do {                                                                               \
-    const cudaError_t hs_cuda_error_ = (call);                                       \
-    if (hs_cuda_error_ != cudaSuccess) {                                             \
-      ::hybridserve::base::CheckFailed(__FILE__, __LINE__, #call,                    \
-                                       cudaGetErrorString(hs_cuda_error_));          \
-    }                                                                                \
+#define HS_CUDA_CHECK(call)                                                 \
+  do {                                                                      \
+    const cudaError_t hs_cuda_error_ = (call);                              \
+    if (hs_cuda_error_ != cudaSuccess) {                                    \
+      ::hybridserve::base::CheckFailed(__FILE__, __LINE__, #call,           \
+                                       cudaGetErrorString(hs_cuda_error_)); \
+    }                                                                       \
   } while (false)
 
-#define HS_CUBLAS_CHECK(call)                                                        \
-  do {                                                                               \
-    const cublasStatus_t hs_cublas_status_ = (call);                                 \
-    if (hs_cublas_status_ != CUBLAS_STATUS_SUCCESS) {                                \
-      ::hybridserve::base::CheckFailed(__FILE__, __LINE__, #call,                    \
-                                       cublasGetStatusString(hs_cublas_status_));    \
-    }                                                                                \
+#define HS_CUBLAS_CHECK(call)                                                     \
+  do {                                                                            \
+    const cublasStatus_t hs_cublas_status_ = (call);                              \
+    if (hs_cublas_status_ != CUBLAS_STATUS_SUCCESS) {                             \
+      ::hybridserve::base::CheckFailed(__FILE__, __LINE__, #call,                 \
+                                       cublasGetStatusString(hs_cublas_status_)); \
+    }                                                                             \
   } while (false)
 
 // Checks the last kernel launch (launch-configuration errors surface here, not at the launch).

@@ -54,8 +54,9 @@ void RmsNorm(const float* x, int64_t x_stride, DType wtype, const void* weight, 
              int64_t dim, float eps, float* out, int64_t out_stride, cudaStream_t stream);
 // y, z, out: [T, dim] with row strides; weight: [dim] (dtype). out may alias y.
 void GatedRmsNorm(const float* y, int64_t y_stride, const float* z, int64_t z_stride, DType wtype,
-                  const void* weight, int64_t num_tokens, int64_t dim, int64_t group_size, float eps,
-                  cpu::GatedNormOrder order, float* out, int64_t out_stride, cudaStream_t stream);
+                  const void* weight, int64_t num_tokens, int64_t dim, int64_t group_size,
+                  float eps, cpu::GatedNormOrder order, float* out, int64_t out_stride,
+                  cudaStream_t stream);
 void GateSilu(float* y, int64_t y_stride, const float* z, int64_t z_stride, int64_t num_tokens,
               int64_t dim, cudaStream_t stream);
 // x[t, i] = act(x[t, i]) over [T, dim] with row stride.
@@ -84,7 +85,7 @@ void ApplyRope(float* x, int64_t x_stride, const int64_t* positions, int64_t num
 struct BatchLayout {
   int32_t num_seqs = 0;
   int32_t num_tokens = 0;
-  int32_t max_seq_tokens = 0;             // max over sequences of their rows this step
+  int32_t max_seq_tokens = 0;              // max over sequences of their rows this step
   const int32_t* seq_row_begin = nullptr;  // [S + 1]: rows of sequence s are [begin[s], begin[s+1])
   const int32_t* seq_start_pos = nullptr;  // [S]: tokens of s already cached before this step
   const int32_t* token_seq = nullptr;      // [T]: sequence of each row
@@ -132,26 +133,25 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
                     const BatchLayout& batch, const PagedKvCache& kv, float* out,
                     int64_t out_stride, void* scratch, cudaStream_t stream);
 
-// ---- state-space layers --------------------------------------------------------------------------
+// ---- state-space layers
+// --------------------------------------------------------------------------
 
 // Causal depthwise conv per sequence from its slot's window (as cpu::CausalConv1d, batched):
 // x: [T, C] raw inputs (row stride); weight: [C, K] (fp32); bias: [C] (fp32) or null;
 // conv_state: [num_slots, C, K] (fp32), read and updated for each sequence's slot;
 // out: [T, C] (row stride). out must not alias x.
 void CausalConv1d(const float* x, int64_t x_stride, int64_t channels, int64_t kernel_width,
-                  const float* weight, const float* bias, bool apply_silu,
-                  const BatchLayout& batch, float* conv_state, float* out, int64_t out_stride,
-                  cudaStream_t stream);
+                  const float* weight, const float* bias, bool apply_silu, const BatchLayout& batch,
+                  float* conv_state, float* out, int64_t out_stride, cudaStream_t stream);
 
 // Mamba2 SSD chunked scan for ONE sequence's rows (the prefill path; as cpu::Mamba2ChunkScan):
 // from state (its slot's [H, P, N], fp32) and leaving the final state in it. A, D: [H] fp32
 // (D may be null). Scratch: at least Mamba2ChunkScanScratchFloats(shape) floats.
 int64_t Mamba2ChunkScanScratchFloats(const cpu::SsdShape& shape);
-void Mamba2ChunkScan(const cpu::SsdShape& shape, const float* x, int64_t x_stride,
-                     const float* dt, int64_t dt_stride, const float* A, const float* B,
-                     int64_t b_stride, const float* C, int64_t c_stride, const float* D,
-                     float* state, float* y, int64_t y_stride, float* scratch,
-                     cudaStream_t stream);
+void Mamba2ChunkScan(const cpu::SsdShape& shape, const float* x, int64_t x_stride, const float* dt,
+                     int64_t dt_stride, const float* A, const float* B, int64_t b_stride,
+                     const float* C, int64_t c_stride, const float* D, float* state, float* y,
+                     int64_t y_stride, float* scratch, cudaStream_t stream);
 
 // Mamba2 single-step state update for many sequences at once (the decode path): row r (one token)
 // updates slot slots[r] of state ([num_slots, H, P, N], fp32). x: [R, H, P], dt: [R, H],
@@ -175,7 +175,8 @@ void Mamba1Scan(int64_t inner, int64_t state_size, const float* x, int64_t x_str
 void ZeroSlots(float* state, int64_t slot_floats, const int32_t* slots, int64_t num_slots_listed,
                cudaStream_t stream);
 
-// ---- mixture of experts routing ------------------------------------------------------------------
+// ---- mixture of experts routing
+// ------------------------------------------------------------------
 
 // As cpu::RouteTokens on device: logits [T, E] fp32 -> experts [T, top_k], weights [T, top_k].
 // params.correction_bias, when set, is a device pointer (fp32).
