@@ -475,6 +475,9 @@ TEST(CudaPagedAttention, MixedBatchModelShapes) {
   }
   CheckCase({kGraniteTiny, DType::kF16, 32, MixedSeqs(), seed++});
   CheckCase({kHd96, DType::kF16, 32, MixedSeqs(), seed++});
+  // A block size that is not a power of two (block index and row by division).
+  CheckCase({kFalconH1, DType::kBF16, 24, MixedSeqs(), seed++});
+  CheckCase({kNemotronH8B, DType::kF32, 48, {{0, 1}, {47, 1}, {48, 1}, {1000, 1}}, seed++});
 }
 
 // Decode-only steps take the narrow (decode) tile; one row per sequence at assorted contexts.
