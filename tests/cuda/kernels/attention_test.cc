@@ -168,6 +168,7 @@ struct CaseSpec {
 std::string Describe(const CaseSpec& spec) {
   std::string s = absl::StrCat(spec.shape.name, " ", DTypeName(spec.dtype),
                                " block_size=", spec.block_size, " seqs=");
+  if (spec.seqs.size() > 12) return absl::StrCat(s, spec.seqs.size(), " sequences");
   for (const SeqSpec& seq : spec.seqs) absl::StrAppend(&s, "(", seq.start_pos, "+", seq.rows, ")");
   return s;
 }
