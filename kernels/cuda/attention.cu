@@ -126,6 +126,7 @@ struct AttentionParams {
   int32_t num_tokens;
   int32_t max_blocks;
   int32_t block_size;
+  int32_t block_shift;  // log2(block_size) when it is a power of two, else -1
   int32_t num_heads;
   int32_t num_kv_heads;
   int32_t heads_per_kv;     // G = nq / nkv
@@ -271,6 +272,8 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
   int pos_s[kRowsS];
 #pragma unroll
   for (int i = 0; i < kRowsS; ++i) pos_s[i] = s_pos[tm + kTMT * i];
+  // Rows tm + kTMT * i of this thread that hold a query vector: i < live_rows_s.
+  const int live_rows_s = tm < num_m ? (num_m - tm + kTMT - 1) / kTMT : 0;
   const int dm = tid % kDT, mo = tid / kDT;
   float4 acc[kRowsO][kColsO];
 #pragma unroll
@@ -295,8 +298,16 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
       const int j = idx / kChunksPerRow, chunk = idx % kChunksPerRow;
       const int key = tile_begin + j;
       if (key < key_end) {
-        const int64_t block = block_table[key / p.block_size];
-        const int64_t offset = (block * p.block_size + key % p.block_size) * row_elements +
+        int block_index, block_row;
+        if (p.block_shift >= 0) {
+          block_index = key >> p.block_shift;
+          block_row = key & (p.block_size - 1);
+        } else {
+          block_index = key / p.block_size;
+          block_row = key % p.block_size;
+        }
+        const int64_t block = block_table[block_index];
+        const int64_t offset = (block * p.block_size + block_row) * row_elements +
                                static_cast<int64_t>(kv_head) * kHd + chunk * kChunkElems;
         k_raw[it] = __ldg(reinterpret_cast<const uint4*>(keys + offset));
         v_raw[it] = __ldg(reinterpret_cast<const uint4*>(values + offset));
@@ -335,15 +346,13 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
     for (int d = 0; d < kHd; d += 4) {
       float4 qv[kRowsS], kv[kKeysS];
 #pragma unroll
-      for (int i = 0; i < kRowsS; ++i) {
-        qv[i] = *reinterpret_cast<const float4*>(sq + (tm + kTMT * i) * kStride + d);
-      }
-#pragma unroll
       for (int c = 0; c < kKeysS; ++c) {
         kv[c] = *reinterpret_cast<const float4*>(sk + (tk + kTKT * c) * kStride + d);
       }
 #pragma unroll
       for (int i = 0; i < kRowsS; ++i) {
+        if (i >= live_rows_s) break;  // no query vector (decode: most of the narrow tile)
+        qv[i] = *reinterpret_cast<const float4*>(sq + (tm + kTMT * i) * kStride + d);
 #pragma unroll
         for (int c = 0; c < kKeysS; ++c) {
           float s = score[i][c];
@@ -401,7 +410,8 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
     __syncthreads();
 
     // 4. acc = acc * alpha + P.V over the tile's keys.
-    const int tile_keys = min(kKT, key_end - tile_begin);
+    // (A thread without any query vector skips the keys: its probabilities are all 0.)
+    const int tile_keys = mo < num_m ? min(kKT, key_end - tile_begin) : 0;
 #pragma unroll
     for (int i = 0; i < kRowsO; ++i) {
       const float alpha = s_alpha[mo + kMT * i];
@@ -675,6 +685,7 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
   p.num_tokens = batch.num_tokens;
   p.max_blocks = batch.max_blocks;
   p.block_size = kv.block_size;
+  p.block_shift = (kv.block_size & (kv.block_size - 1)) == 0 ? __builtin_ctz(kv.block_size) : -1;
   p.num_heads = num_heads;
   p.num_kv_heads = kv.num_kv_heads;
   p.heads_per_kv = num_heads / kv.num_kv_heads;

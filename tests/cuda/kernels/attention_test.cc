@@ -9,8 +9,9 @@
 // split-K scratch) per sequence with cpu::PagedAttention run on the same stored (rounded) K/V.
 // Tolerance: 1e-5 of the output's scale for every storage type. With the reference reading the
 // rounded K/V, the only differences are fp32 summation order (dot products, the softmax sum, the
-// P.V sum, the online-softmax rescaling and the split merge) and expf's last bit; for contexts up
-// to 8192 these stay around 1e-6 (sequential fp32 sums of n terms drift by ~sqrt(n) * 2^-24).
+// P.V sum, the online-softmax rescaling and the split merge) and expf's last bits. A host
+// emulation of the kernel measured 0.8e-6 to 2.3e-6 on these cases for contexts up to ~1000; the
+// long-context and peaked-softmax tests explain their wider bounds where they are defined.
 // Device buffers start poisoned (NaN), so an unwritten output or a read of an unwritten cache
 // row or unreferenced block shows up as NaN/Inf, which MaxRelError turns into +infinity.
 #include <cuda_bf16.h>
@@ -172,6 +173,7 @@ struct CaseSpec {
 std::string Describe(const CaseSpec& spec) {
   std::string s = absl::StrCat(spec.shape.name, " ", DTypeName(spec.dtype),
                                " block_size=", spec.block_size, " seqs=");
+  if (spec.seqs.size() > 12) return absl::StrCat(s, spec.seqs.size(), " sequences");
   for (const SeqSpec& seq : spec.seqs) absl::StrAppend(&s, "(", seq.start_pos, "+", seq.rows, ")");
   return s;
 }
@@ -481,6 +483,9 @@ TEST(CudaPagedAttention, MixedBatchModelShapes) {
   }
   CheckCase({kGraniteTiny, DType::kF16, 32, MixedSeqs(), seed++});
   CheckCase({kHd96, DType::kF16, 32, MixedSeqs(), seed++});
+  // A block size that is not a power of two (block index and row by division).
+  CheckCase({kFalconH1, DType::kBF16, 24, MixedSeqs(), seed++});
+  CheckCase({kNemotronH8B, DType::kF32, 48, {{0, 1}, {47, 1}, {48, 1}, {1000, 1}}, seed++});
 }
 
 // Decode-only steps take the narrow (decode) tile; one row per sequence at assorted contexts.
@@ -502,13 +507,16 @@ TEST(CudaPagedAttention, FewRowsPerSequence) {
   CheckCase({kFalconH1, DType::kF32, 16, {{5, 2}, {700, 2}, {31, 1}}, 53});
 }
 
-// Long decode (context 8192): with scratch, the keys are split across CTAs and merged.
+// Long decode (context 8192): with scratch, the keys are split across CTAs and merged. Tolerance
+// 2e-5: here the reference's own sequential fp32 sums over 8192 keys drift by ~sqrt(8192) * 2^-24
+// of the partial sums, which measured ~5e-6 of the (small, ~0.02) output scale.
 TEST(CudaPagedAttention, LongDecode8192) {
+  constexpr double kLongTolerance = 2e-5;
   const std::vector<SeqSpec> seqs = {{8191, 1}, {8000, 1}, {4096, 1}, {1, 1}};
-  CheckCase({kNemotronH8B, DType::kBF16, 16, seqs, 61});
-  CheckCase({kNemotronH8B, DType::kF32, 64, seqs, 62});
-  CheckCase({kNemotronH8B, DType::kF16, 32, {{8191, 1}}, 63});
-  CheckCase({kFalconH1, DType::kBF16, 16, {{8191, 1}}, 64});
+  CheckCase({kNemotronH8B, DType::kBF16, 16, seqs, 61, 0.0f, 1.0f, kLongTolerance});
+  CheckCase({kNemotronH8B, DType::kF32, 64, seqs, 62, 0.0f, 1.0f, kLongTolerance});
+  CheckCase({kNemotronH8B, DType::kF16, 32, {{8191, 1}}, 63, 0.0f, 1.0f, kLongTolerance});
+  CheckCase({kFalconH1, DType::kBF16, 16, {{8191, 1}}, 64, 0.0f, 1.0f, kLongTolerance});
 }
 
 // More than 32 sequences with a prefill among them: the tile search spans several warp groups.
