@@ -86,7 +86,10 @@ class Messages:
         raise AttributeError(full_name)
 
     def get(self, full_name):
-        return self._factory.GetPrototype(self.pool.FindMessageTypeByName(full_name))
+        descriptor = self.pool.FindMessageTypeByName(full_name)
+        if hasattr(message_factory, "GetMessageClass"):  # protobuf >= 4.21 (GetPrototype is gone
+            return message_factory.GetMessageClass(descriptor)  # from 5.x)
+        return self._factory.GetPrototype(descriptor)
 
 
 class GrpcTest(unittest.TestCase):
