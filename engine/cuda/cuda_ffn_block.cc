@@ -1,7 +1,7 @@
 // Feed-forward blocks on the GPU, twins of engine/model/blocks/ffn_block.cc. The MoE routes on the
-// device, copies the chosen expert ids back (T x top_k integers) to group rows by expert on the
-// host, then runs each chosen expert's MLP on its gathered rows and scatter-adds the gated
-// results in expert order (the CPU's summation order).
+// device (router GEMM in fp32), copies the chosen expert ids back (T x top_k integers) to group
+// rows by expert on the host, then runs each chosen expert's MLP on its gathered rows and
+// scatter-adds the gated results in expert order (the CPU's summation order).
 #include <algorithm>
 #include <vector>
 
@@ -54,8 +54,11 @@ void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bo
   const int64_t k = spec.router.top_k;
   cudaStream_t stream = step.stream;
 
+  // The router runs in fp32 whatever the storage type (as transformers and vLLM do): a bf16
+  // rounding of its logits can move a token to other experts, a discontinuous change.
   float* logits = step.arena->Alloc<float>(T * E);  // [T, E]
-  CudaLinear(step, spec.router_proj, x, D, T, logits, E);
+  step.blas->Linear(x, D, kc::DType::kF32, w.GetF32(spec.router_proj.weight),
+                    w.GetF32(spec.router_proj.bias), T, D, E, logits, E);
   kernels::cpu::RouterParams router = spec.router;
   router.correction_bias = w.GetF32(spec.correction_bias);
   int32_t* chosen = step.arena->Alloc<int32_t>(T * k);  // [T, k]
