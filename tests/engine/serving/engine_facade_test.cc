@@ -65,7 +65,12 @@ class PoisonedModel : public ModelRunner {
   static constexpr int32_t kPoison = 181;
   explicit PoisonedModel(ModelRunner* inner) : inner_(inner) {}
   const ModelSpec& spec() const override { return inner_->spec(); }
-  absl::Status Forward(absl::Span<const SequenceChunk> chunks, CacheStore* cache,
+  absl::StatusOr<std::unique_ptr<ModelCache>> CreateCache(int64_t num_blocks,
+                                                          int64_t block_size_tokens,
+                                                          int64_t num_slots) override {
+    return inner_->CreateCache(num_blocks, block_size_tokens, num_slots);
+  }
+  absl::Status Forward(absl::Span<const SequenceChunk> chunks, ModelCache* cache,
                        std::vector<float>* logits) override {
     for (const SequenceChunk& c : chunks) {
       for (int32_t t : c.tokens) {
