@@ -12,6 +12,15 @@
 // tolerance (a near-tie, printed); the steps after such a divergence are not compared, since the
 // sequences differ from there on. fp32 runs must give the same tokens, no exceptions. The
 // bf16-KV variant is held to its prompt logits only.
+//
+// One more exception, measured on the H200: nemotron_h with bf16 weights leaves the reference at
+// its third decode step by a wide margin (0.35), while the same code with fp16 weights (3 more
+// mantissa bits) stays within 0.003 for every step and token, fp32 weights with a bf16 KV cache
+// within 0.002, and its bf16 prompt logits within 0.02. Its MoE layer picks one of two expert
+// groups per token (n_group 2, topk_group 1) and scales the routed output by 2.5, so a bf16-sized
+// change of the hidden state can move a decode token to the other group: a discontinuity of the
+// model, not of the kernels. Its bf16 runs are held to the prompt logits; the fp16 variant holds
+// its every decode step.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +58,9 @@ struct Variant {
   bool all_steps;  // compare every decode step and the greedy tokens, not only the prompt
 };
 
+// Families whose bf16 decode may leave the reference through an MoE routing switch (see above).
+bool RoutingSensitiveInBf16(const std::string& family) { return family == "nemotron_h"; }
+
 class CudaGoldenTest : public ::testing::TestWithParam<std::tuple<std::string, Variant>> {};
 
 TEST_P(CudaGoldenTest, MatchesTransformers) {
@@ -74,6 +86,7 @@ TEST_P(CudaGoldenTest, MatchesTransformers) {
       worst = std::max(worst, MaxRowError(run->prompt_logits[t], prompt_logits[t]));
     }
     if (!variant.all_steps) continue;
+    if (variant.dtype == CudaDType::kBF16 && RoutingSensitiveInBf16(family)) continue;
     const bool exact = variant.dtype == CudaDType::kF32;
     for (size_t t = 0; t < step_logits.size(); ++t) {
       worst = std::max(worst, MaxRowError(run->step_logits[t], step_logits[t]));
@@ -113,6 +126,7 @@ INSTANTIATE_TEST_SUITE_P(
                           Variant{"f32_chunk5", CudaDType::kF32, CudaDType::kF32, 5, 1e-4, true},
                           Variant{"bf16", CudaDType::kBF16, CudaDType::kF32, 0, 0.1, true},
                           Variant{"bf16_chunk5", CudaDType::kBF16, CudaDType::kF32, 5, 0.1, true},
+                          Variant{"f16", CudaDType::kF16, CudaDType::kF16, 0, 0.1, true},
                           Variant{"bf16_kv_bf16", CudaDType::kBF16, CudaDType::kBF16, 0, 0.1,
                                   false})),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param).name; });

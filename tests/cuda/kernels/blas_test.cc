@@ -138,7 +138,13 @@ INSTANTIATE_TEST_SUITE_P(
                       LinearCase{DType::kBF16, 300, 1536, 64, 0, 0, false, false},
                       LinearCase{DType::kF16, 7, 4096, 2048, 0, 0, true, false},
                       LinearCase{DType::kF16, 300, 2048, 1024, 16, 0, false, true},
-                      LinearCase{DType::kBF16, 7, 1001, 333, 3, 5, true, true}));
+                      LinearCase{DType::kBF16, 7, 1001, 333, 3, 5, true, true},
+                      // Tiny checkpoints' shapes, one decode row, accumulating.
+                      LinearCase{DType::kBF16, 1, 48, 32, 0, 0, false, true},
+                      LinearCase{DType::kBF16, 1, 64, 32, 0, 0, false, true},
+                      LinearCase{DType::kBF16, 1, 32, 48, 0, 0, false, false},
+                      LinearCase{DType::kBF16, 2, 48, 32, 0, 0, false, true},
+                      LinearCase{DType::kF32, 1, 48, 32, 0, 0, false, true}));
 
 TEST_F(BlasTest, ScratchGrowsAcrossCalls) {
   // A small call, then a larger one: the larger one must not read a stale, too-small scratch.
