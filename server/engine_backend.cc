@@ -20,6 +20,7 @@
 #include "engine/tokenizer/token_text_source.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "nlohmann/json.hpp"
+#include "server/utf8_stream.h"
 
 namespace hybridserve::server {
 namespace {
@@ -101,7 +102,7 @@ class EngineStream : public GenerationStream {
     }
     *delta = GenerationDelta();
     num_generated_ += static_cast<int64_t>(out.tokens.size());
-    delta->text = std::move(out.text);
+    delta->text = utf8_.Push(out.text, out.finished);
     delta->token_ids = out.tokens;
     if (want_logprobs_) {
       for (const engine::TokenLogprobs& lp : out.logprobs) {
@@ -150,6 +151,7 @@ class EngineStream : public GenerationStream {
   const absl::Time submitted_;
   int64_t num_generated_ = 0;
   bool ended_ = false;
+  Utf8Stream utf8_;  // the engine's token bytes as whole UTF-8 characters
 };
 
 class EngineBackend : public GenerationBackend {

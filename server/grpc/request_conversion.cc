@@ -8,6 +8,7 @@
 #include "server/openai/generation_plan.h"
 #include "server/openai/request.h"
 #include "server/status_mapping.h"
+#include "server/utf8_stream.h"
 
 namespace hybridserve::server::grpc_api {
 namespace {
@@ -141,17 +142,17 @@ absl::StatusOr<GenerationRequest> ToGenerationRequest(const v1::GenerateRequest&
 v1::GenerateResponse ToResponse(const GenerationDelta& delta, const std::string& request_id) {
   v1::GenerateResponse out;
   out.set_request_id(request_id);
-  out.set_text(delta.text);
+  out.set_text(LossyUtf8(delta.text));
   out.mutable_token_ids()->Add(delta.token_ids.begin(), delta.token_ids.end());
   for (const TokenLogprob& lp : delta.logprobs) {
     v1::TokenLogprob* token = out.add_logprobs();
     token->set_token_id(lp.token_id);
-    token->set_token(lp.token);
+    token->set_token(LossyUtf8(lp.token));  // a token may be part of a character
     token->set_logprob(lp.logprob);
     for (const TopLogprob& alt : lp.top) {
       v1::TopLogprob* top = token->add_top_logprobs();
       top->set_token_id(alt.token_id);
-      top->set_token(alt.token);
+      top->set_token(LossyUtf8(alt.token));
       top->set_logprob(alt.logprob);
     }
   }

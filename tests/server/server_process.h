@@ -1,5 +1,5 @@
 // Test helper: runs the real hybridserve binary (HS_HYBRIDSERVE_PATH) with --fake-backend on
-// free loopback ports and stops it with SIGTERM.
+// free loopback ports, waits until it is ready, and stops it with SIGTERM.
 #ifndef HYBRIDSERVE_TESTS_SERVER_SERVER_PROCESS_H_
 #define HYBRIDSERVE_TESTS_SERVER_SERVER_PROCESS_H_
 
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "nlohmann/json.hpp"
 
 namespace hybridserve::server::testing {
@@ -47,6 +48,16 @@ class ServerProcess {
     text << in.rdbuf();
     const nlohmann::json ports = nlohmann::json::parse(text.str(), nullptr, false);
     if (ports.is_object()) http_port_ = ports.value("http_port", 0);
+    // The backend loads after the front ends listen: wait until /ready says 200 (slow under the
+    // sanitizers), so each test starts against a ready server.
+    if (http_port_ > 0) {
+      httplib::Client client("127.0.0.1", http_port_);
+      for (int i = 0; i < 600; ++i) {
+        httplib::Result res = client.Get("/ready");
+        if (res && res->status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
   }
 
   ~ServerProcess() {

@@ -44,7 +44,7 @@ def generate(channel, m):
         response_deserializer=m.get("hybridserve.v1.GenerateResponse").FromString)
 
 
-def wait_released(test, server, timeout=10):
+def wait_released(test, server, timeout=60):
     """Waits until nothing runs or waits and both pools are empty; returns the samples."""
     deadline = time.time() + timeout
     while True:
