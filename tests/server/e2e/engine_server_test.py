@@ -66,7 +66,8 @@ class StartupTest(unittest.TestCase):
     def test_ready_is_503_until_the_model_is_loaded_and_warmed_up(self):
         # The bundled model loads in well under a second; the test-only delay makes the window
         # before "loaded" wide enough to observe from the first moment the ports answer.
-        with Server(BINARY, "--testing-load-delay-ms=2000", fake=False) as server:
+        with Server(BINARY, "--testing-load-delay-ms=2000", fake=False,
+                    wait_ready=False) as server:
             channel = grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}")
             status, body = server.request("GET", "/ready")
             self.assertEqual(status, 503, body)

@@ -17,7 +17,7 @@ _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 class Server:
     """A running hybridserve (fake backend unless told otherwise); use as a context manager."""
 
-    def __init__(self, binary, *extra_args, fake=True):
+    def __init__(self, binary, *extra_args, fake=True, wait_ready=True):
         self._dir = tempfile.TemporaryDirectory()
         port_file = os.path.join(self._dir.name, "ports.json")
         self.log_path = os.path.join(self._dir.name, "server.log")
@@ -41,6 +41,23 @@ class Server:
         self.http_port = ports["http_port"]
         self.grpc_port = ports["grpc_port"]
         self.base_url = f"http://127.0.0.1:{self.http_port}"
+        if wait_ready:
+            # The backend loads after the front ends listen (slowly under the sanitizers): start
+            # every test against a ready server unless it is about the loading window itself.
+            deadline = time.time() + 120
+            while True:
+                try:
+                    if self.request("GET", "/ready", timeout=5)[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"hybridserve exited with {self.proc.returncode}: "
+                                       f"{self.log()}")
+                if time.time() > deadline:
+                    self.proc.kill()
+                    raise RuntimeError("hybridserve was not ready within 120 s")
+                time.sleep(0.05)
 
     def log(self):
         with open(self.log_path) as f:
