@@ -6,6 +6,7 @@
 
 #include "engine/cuda/device_weights.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/storage_type.cuh"
 
 namespace hybridserve::engine {
 namespace {
@@ -23,13 +24,7 @@ __global__ void FillKernel(T* out, int64_t n, float lo, float hi, uint64_t seed)
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const float v = lo + (hi - lo) * HashUniform(seed, static_cast<uint64_t>(i));
-    if constexpr (std::is_same_v<T, float>) {
-      out[i] = v;
-    } else if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-      out[i] = __float2bfloat16(v);
-    } else {
-      out[i] = __float2half(v);
-    }
+    kernels::cuda::StoreFloat(v, out, i);
   }
 }
 
@@ -40,17 +35,10 @@ void FillUniform(kernels::cuda::DType dtype, void* out, int64_t n, float lo, flo
   if (n == 0) return;
   const int threads = 256;
   const int blocks = static_cast<int>(std::min<int64_t>((n + threads - 1) / threads, 65536));
-  switch (dtype) {
-    case kernels::cuda::DType::kF32:
-      FillKernel<<<blocks, threads, 0, stream>>>(static_cast<float*>(out), n, lo, hi, seed);
-      break;
-    case kernels::cuda::DType::kBF16:
-      FillKernel<<<blocks, threads, 0, stream>>>(static_cast<__nv_bfloat16*>(out), n, lo, hi, seed);
-      break;
-    case kernels::cuda::DType::kF16:
-      FillKernel<<<blocks, threads, 0, stream>>>(static_cast<__half*>(out), n, lo, hi, seed);
-      break;
-  }
+  kernels::cuda::DispatchStorage(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    FillKernel<<<blocks, threads, 0, stream>>>(static_cast<T*>(out), n, lo, hi, seed);
+  });
   HS_CUDA_CHECK_LAUNCH();
 }
 

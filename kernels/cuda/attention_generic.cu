@@ -14,15 +14,12 @@
 #include "base/check.h"
 #include "kernels/cuda/attention_generic.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/storage_type.cuh"
 
 namespace hybridserve::kernels::cuda {
 namespace {
 
 constexpr int kMaxDimsPerLane = 8;  // head_dim <= 256
-
-__device__ __forceinline__ float Load(const float* p) { return *p; }
-__device__ __forceinline__ float Load(const __nv_bfloat16* p) { return __bfloat162float(*p); }
-__device__ __forceinline__ float Load(const __half* p) { return __half2float(*p); }
 
 template <typename T>
 __global__ void GenericAttentionKernel(const float* __restrict__ q, int64_t q_stride,
@@ -54,7 +51,7 @@ __global__ void GenericAttentionKernel(const float* __restrict__ q, int64_t q_st
     float partial = 0.0f;
     for (int i = 0; i < kMaxDimsPerLane; ++i) {
       const int d = lane + 32 * i;
-      if (d < head_dim) partial = fmaf(q_reg[i], Load(keys + base + d), partial);
+      if (d < head_dim) partial = fmaf(q_reg[i], LoadFloat(keys, base + d), partial);
     }
     for (int offset = 16; offset > 0; offset >>= 1) {
       partial += __shfl_xor_sync(0xffffffffu, partial, offset);
@@ -66,7 +63,7 @@ __global__ void GenericAttentionKernel(const float* __restrict__ q, int64_t q_st
     running_sum = running_sum * correction + weight;
     for (int i = 0; i < kMaxDimsPerLane; ++i) {
       const int d = lane + 32 * i;
-      if (d < head_dim) acc[i] = fmaf(weight, Load(values + base + d), acc[i] * correction);
+      if (d < head_dim) acc[i] = fmaf(weight, LoadFloat(values, base + d), acc[i] * correction);
     }
     running_max = new_max;
   }
@@ -87,26 +84,13 @@ void PagedAttentionGeneric(const float* q, int64_t q_stride, int32_t num_heads, 
   if (batch.num_tokens == 0) return;
   const dim3 grid(batch.num_tokens, num_heads);
   const int32_t heads_per_kv = num_heads / kv.num_kv_heads;
-  switch (kv.dtype) {
-    case DType::kF32:
-      GenericAttentionKernel<<<grid, 32, 0, stream>>>(
-          q, q_stride, num_heads, heads_per_kv, scale, batch, static_cast<const float*>(kv.keys),
-          static_cast<const float*>(kv.values), kv.block_size, kv.num_kv_heads, kv.head_dim, out,
-          out_stride);
-      break;
-    case DType::kBF16:
-      GenericAttentionKernel<<<grid, 32, 0, stream>>>(
-          q, q_stride, num_heads, heads_per_kv, scale, batch,
-          static_cast<const __nv_bfloat16*>(kv.keys), static_cast<const __nv_bfloat16*>(kv.values),
-          kv.block_size, kv.num_kv_heads, kv.head_dim, out, out_stride);
-      break;
-    case DType::kF16:
-      GenericAttentionKernel<<<grid, 32, 0, stream>>>(
-          q, q_stride, num_heads, heads_per_kv, scale, batch, static_cast<const __half*>(kv.keys),
-          static_cast<const __half*>(kv.values), kv.block_size, kv.num_kv_heads, kv.head_dim, out,
-          out_stride);
-      break;
-  }
+  DispatchStorage(kv.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    GenericAttentionKernel<<<grid, 32, 0, stream>>>(q, q_stride, num_heads, heads_per_kv, scale,
+                                                    batch, static_cast<const T*>(kv.keys),
+                                                    static_cast<const T*>(kv.values), kv.block_size,
+                                                    kv.num_kv_heads, kv.head_dim, out, out_stride);
+  });
   HS_CUDA_CHECK_LAUNCH();
 }
 
