@@ -10,9 +10,13 @@
 // of B x C tokens is needed. Times are wall-clock per Forward (host work, launches and the logits
 // copy included), after warm-up.
 //
+// --tp N splits the model over GPUs 0..N-1 (tensor parallelism, NCCL); the rooflines are then
+// those of N GPUs (N times the bandwidth and FLOP/s), and scaling efficiency is
+// (tokens/s at N) / (N x tokens/s at 1).
+//
 //   cuda_model_bench [--configs nemotron_h_8b,falcon_h1_1p5b] [--dtype bf16|f16|f32]
 //                    [--prefill 512,4096,32768] [--batches 1,16,64,256] [--contexts 1024,8192]
-//                    [--iters 20] [--json FILE]
+//                    [--iters 20] [--tp 1] [--json FILE]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +30,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "engine/cuda/cuda_model.h"
+#include "engine/cuda/tensor_parallel_model.h"
 #include "engine/model/cache_store.h"
 #include "engine/model/config_reader.h"
 #include "engine/model/families/family_registry.h"
@@ -85,7 +90,7 @@ Shape Measure(const hs::ModelSpec& spec, int64_t dtype_bytes) {
   return s;
 }
 
-double TimeSteps(hs::CudaModel& model, hs::ModelCache* cache,
+double TimeSteps(hs::ModelRunner& model, hs::ModelCache* cache,
                  const std::vector<hs::SequenceChunk>& chunks, int warmup, int iters) {
   std::vector<float> logits;
   for (int i = 0; i < warmup; ++i) {
@@ -111,7 +116,7 @@ int main(int argc, char** argv) {
   std::string configs = "nemotron_h_8b,falcon_h1_1p5b", dtype_name = "bf16", json_path;
   std::vector<int64_t> prefill = {512, 4096, 32768}, batches = {1, 16, 64, 256},
                        contexts = {1024, 8192};
-  int iters = 20;
+  int iters = 20, tp = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--configs")
@@ -126,6 +131,8 @@ int main(int argc, char** argv) {
       contexts = Ints(value);
     else if (flag == "--iters")
       iters = std::stoi(value);
+    else if (flag == "--tp")
+      tp = std::stoi(value);
     else if (flag == "--json")
       json_path = value;
     else {
@@ -153,13 +160,18 @@ int main(int argc, char** argv) {
       return 1;
     }
     const Shape shape = Measure(*spec, kc::DTypeBytes(dtype));
-    auto model = hs::CudaModel::CreateRandom(*spec, dtype, 1);
+    absl::StatusOr<std::unique_ptr<hs::ModelRunner>> model;
+    if (tp > 1) {
+      model = hs::TensorParallelModel::CreateRandom(*spec, dtype, 1, {.world = tp});
+    } else {
+      model = hs::CudaModel::CreateRandom(*spec, dtype, 1);
+    }
     if (!model.ok()) {
       std::fprintf(stderr, "%s\n", std::string(model.status().message()).c_str());
       return 1;
     }
-    std::printf("== %s (%s): %.2fB matmul params, %.2f GB of weights read per decode step\n",
-                std::string(config_name).c_str(), dtype_name.c_str(), shape.matmul_params / 1e9,
+    std::printf("== %s (%s, %d GPU): %.2fB matmul params, %.2f GB of weights read per decode step\n",
+                std::string(config_name).c_str(), dtype_name.c_str(), tp, shape.matmul_params / 1e9,
                 shape.weight_bytes_read / 1e9);
     std::uniform_int_distribution<int32_t> token(0, static_cast<int32_t>(spec->vocab_size - 1));
 
@@ -179,11 +191,12 @@ int main(int argc, char** argv) {
       const double seconds = TimeSteps(**model, cache->get(), {chunk}, 1, reps);
       const double flops = 2.0 * shape.matmul_params * L +
                            2.0 * shape.attention_layers * shape.nq * shape.hd * double(L) * L;
-      const double roofline = flops / kMatmulPeak;
+      const double roofline = flops / (kMatmulPeak * tp);
       std::printf("prefill L=%-6lld %10.0f tok/s  %8.2f ms  matmul roofline %8.2f ms  %5.1f%%\n",
                   static_cast<long long>(L), L / seconds, seconds * 1e3, roofline * 1e3,
                   100.0 * roofline / seconds);
       report.push_back({{"model", config_name},
+                        {"tp", tp},
                         {"kind", "prefill"},
                         {"tokens", L},
                         {"tokens_per_s", L / seconds},
@@ -218,13 +231,14 @@ int main(int argc, char** argv) {
                              double(B) * (C + 1) * shape.attention_layers * 2 * shape.nkv *
                                  shape.hd * kc::DTypeBytes(dtype) +
                              double(B) * 2 * 4 * (shape.ssm_state_floats + shape.conv_floats);
-        const double roofline = bytes / kBandwidth;
+        const double roofline = bytes / (kBandwidth * tp);
         std::printf(
             "decode  B=%-4lld C=%-6lld %10.0f tok/s  %8.3f ms/step  %7.2f GB/step  bandwidth "
             "roofline %8.3f ms  %5.1f%%\n",
             static_cast<long long>(B), static_cast<long long>(C), B / seconds, seconds * 1e3,
             bytes / 1e9, roofline * 1e3, 100.0 * roofline / seconds);
         report.push_back({{"model", config_name},
+                          {"tp", tp},
                           {"kind", "decode"},
                           {"batch", B},
                           {"context", C},

@@ -27,3 +27,15 @@ if(NOT HYBRIDSERVE_CUDA STREQUAL "OFF")
   endif()
 endif()
 message(STATUS "hybridserve: CUDA backend ${HYBRIDSERVE_HAVE_CUDA}")
+
+# NCCL (tensor parallelism over several GPUs) is optional within the CUDA build: without it, only
+# single-GPU models and the single-GPU simulated split of the tests are available.
+set(HYBRIDSERVE_HAVE_NCCL OFF)
+if(HYBRIDSERVE_HAVE_CUDA)
+  find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+  find_library(NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
+  if(NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
+    set(HYBRIDSERVE_HAVE_NCCL ON)
+  endif()
+  message(STATUS "hybridserve: NCCL ${HYBRIDSERVE_HAVE_NCCL} ${NCCL_LIBRARY}")
+endif()

@@ -3,8 +3,8 @@
 # machine without our build dependencies: the GPU tests, hybridtool, hybridserve, the GPU
 # benchmarks and the proto descriptor set, stripped, in the build's layout, plus every shared
 # library they load that is not part of the C runtime, the NVIDIA driver or the CUDA toolkit (in
-# lib/, which gpu_suite.sh puts on LD_LIBRARY_PATH); the GPU machine needs the CUDA 13 runtime
-# and cuBLAS.
+# lib/, which gpu_suite.sh puts on LD_LIBRARY_PATH); the GPU machine needs the CUDA 13 runtime,
+# cuBLAS and NCCL 2 (gpu_suite.sh also finds the NCCL of a PyTorch installation).
 #
 #   scripts/bundle_gpu_build.sh BUILD_DIR OUT_DIR
 #   (there)  scripts/gpu_suite.sh --build OUT_DIR
@@ -29,7 +29,7 @@ for f in "${files[@]}"; do
   ldd "$f" | awk '/=> \// {print $3}' | while read -r lib; do
     case "$(basename "$lib")" in
       libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libgcc_s.so*) ;;
-      libcuda.so*|libcudart.so*|libcublas.so*|libcublasLt.so*) ;;
+      libcuda.so*|libcudart.so*|libcublas.so*|libcublasLt.so*|libnccl.so*) ;;
       *) [ -e "$out/lib/$(basename "$lib")" ] || cp -L "$lib" "$out/lib/" ;;
     esac
   done

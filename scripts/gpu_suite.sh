@@ -38,6 +38,12 @@ report="$out/gpu_report.md"
 export NCCL_NVLS_ENABLE=0
 [ -d "$build/lib" ] && export LD_LIBRARY_PATH="$PWD/$build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 [ -d /usr/local/cuda/lib64 ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64"
+# NCCL: the CUDA toolkit's, else the one PyTorch's wheels bring.
+if ! ldconfig -p | grep -q libnccl.so.2 && [ ! -e /usr/local/cuda/lib64/libnccl.so.2 ]; then
+  nccl_dir=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2> /dev/null || true)
+  [ -n "$nccl_dir" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$nccl_dir"
+fi
+export NCCL_NVLS_ENABLE=0
 # Each step is stopped after this many seconds (a hung kernel must not take the whole run).
 step_timeout="${STEP_TIMEOUT:-600}"
 
@@ -83,7 +89,7 @@ done
 if [ "$memcheck" = 1 ] && command -v compute-sanitizer > /dev/null; then
   for test in "$build"/tests/cuda/*_test; do
     name=$(basename "$test")
-    case "$name" in cuda_model_golden_test|cuda_engine_equivalence_test) continue ;; esac
+    case "$name" in cuda_model_golden_test|cuda_engine_equivalence_test|cuda_tensor_parallel_test) continue ;; esac
     step "memcheck_$name" compute-sanitizer --tool memcheck --error-exitcode 1 "$test"
   done
 fi
@@ -99,12 +105,26 @@ if [ -x "$build/server/hybridserve" ] && [ "$only_bench" = 0 ]; then
     --descriptor-set "$build/proto/hybridserve_v1.pb"
 fi
 
+# Tensor parallelism over real GPUs, when the machine has two.
+gpus=$(nvidia-smi -L 2> /dev/null | wc -l)
+if [ "$gpus" -ge 2 ] && [ "$only_bench" = 0 ]; then
+  step cli_logits_cuda_tp2 python3 tests/golden/compare_logits.py --tool-arg=--device=cuda \
+    --tool-arg=--dtype=f32 --tool-arg=--tensor-parallel-size=2 \
+    --hybridtool "$build/weights_tools/hybridtool" tests/golden/data
+  [ -x "$build/server/hybridserve" ] && step server_cuda_tp2 python3 tests/cuda/server_smoke.py \
+    --hybridserve "$build/server/hybridserve" --descriptor-set "$build/proto/hybridserve_v1.pb" \
+    --server-arg=--tensor-parallel-size=2
+fi
+
 if [ "$bench" = 1 ]; then
   for b in "$build"/benchmarks/cuda_*_bench; do
     [ -x "$b" ] || continue
     name=$(basename "$b")
     if [ "$name" = cuda_model_bench ]; then
       step "$name" "$b" --json "$out/cuda_model_bench.json"
+      if [ "$gpus" -ge 2 ]; then
+        step "${name}_tp2_nemotron" "$b" --configs nemotron_h_8b --tp 2 --json "$out/cuda_model_bench_tp2.json"
+      fi
     else
       step "$name" "$b"
     fi

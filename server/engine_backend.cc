@@ -351,6 +351,7 @@ absl::StatusOr<std::unique_ptr<GenerationBackend>> CreateEngineBackend(const Ser
   runner_options.device = config.device;
   runner_options.dtype = config.dtype;
   runner_options.kv_dtype = config.kv_dtype;
+  runner_options.tensor_parallel_size = config.tensor_parallel_size;
   HS_ASSIGN_OR_RETURN(engine::LoadedRunner runner, engine::LoadModelRunner(dir, runner_options));
   loaded->model = std::move(runner.runner);
   HS_ASSIGN_OR_RETURN(loaded->tokenizer, engine::Tokenizer::FromFile(dir + "/tokenizer.json"));

@@ -51,6 +51,9 @@ ABSL_FLAG(std::string, dtype, "auto",
           "The CPU computes in fp32.");
 ABSL_FLAG(std::string, kv_dtype, "auto",
           "KV-cache storage type on cuda: auto (as --dtype), f32, bf16 or f16.");
+ABSL_FLAG(int, tensor_parallel_size, 1,
+          "Split the model over CUDA GPUs 0..N-1 (tensor parallelism through NCCL, one thread per "
+          "GPU in this process); 1: one GPU.");
 ABSL_FLAG(int64_t, max_num_seqs, 64, "Maximum number of sequences running at once.");
 ABSL_FLAG(int64_t, max_model_len, 0,
           "Maximum tokens per sequence (prompt + output); 0: the model's context length.");
@@ -83,6 +86,7 @@ ServerConfig ConfigFromFlags() {
   config.device = absl::GetFlag(FLAGS_device);
   config.dtype = absl::GetFlag(FLAGS_dtype);
   config.kv_dtype = absl::GetFlag(FLAGS_kv_dtype);
+  config.tensor_parallel_size = absl::GetFlag(FLAGS_tensor_parallel_size);
   config.max_num_seqs = absl::GetFlag(FLAGS_max_num_seqs);
   config.max_model_len = absl::GetFlag(FLAGS_max_model_len);
   config.cache_memory_mib = absl::GetFlag(FLAGS_cache_memory_mib);

@@ -34,6 +34,14 @@ absl::Status ValidateConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("--device=", config.device, " is unknown; use cpu, cuda or auto"));
   }
+  if (absl::Status s = CheckAtLeast("tensor-parallel-size", config.tensor_parallel_size, 1);
+      !s.ok()) {
+    return s;
+  }
+  if (config.tensor_parallel_size > 1 && config.device == "cpu") {
+    return absl::InvalidArgumentError(
+        "--tensor-parallel-size above 1 needs --device cuda (the model is split over GPUs)");
+  }
   if (absl::Status s = CheckAtLeast("max-num-seqs", config.max_num_seqs, 1); !s.ok()) return s;
   if (absl::Status s = CheckAtLeast("max-model-len", config.max_model_len, 0); !s.ok()) return s;
   if (absl::Status s = CheckAtLeast("cache-memory-mib", config.cache_memory_mib, 0); !s.ok()) {
@@ -63,6 +71,7 @@ nlohmann::json ConfigJson(const ServerConfig& config) {
                         {"device", config.device},
                         {"dtype", config.dtype},
                         {"kv_dtype", config.kv_dtype},
+                        {"tensor_parallel_size", config.tensor_parallel_size},
                         {"max_num_seqs", config.max_num_seqs},
                         {"max_model_len", config.max_model_len},
                         {"cache_memory_mib", config.cache_memory_mib},

@@ -20,6 +20,7 @@ struct ServerConfig {
   std::string device = "auto";    // cpu, cuda or auto
   std::string dtype = "auto";     // auto, f32, bf16, f16 (cuda)
   std::string kv_dtype = "auto";  // auto (as dtype), f32, bf16, f16 (cuda)
+  int tensor_parallel_size = 1;   // GPUs the model is split over (cuda)
   int64_t max_num_seqs = 64;      // sequences running at once
   int64_t max_model_len = 0;      // 0: the model's own context length
   int64_t cache_memory_mib = 0;   // KV cache + SSM state memory; 0: the engine decides

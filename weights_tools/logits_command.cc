@@ -27,6 +27,7 @@ constexpr char kHelp[] =
     "  --device D            cpu, cuda or auto (default cpu)\n"
     "  --dtype T             CUDA storage type: auto (the checkpoint's), f32, bf16 or f16\n"
     "  --kv-dtype T          CUDA KV-cache type: auto (as --dtype), f32, bf16 or f16\n"
+    "  --tensor-parallel-size N  split the model over CUDA GPUs 0..N-1 (default 1)\n"
     "  --threads N           CPU threads (default: all)\n"
     "  --json                print one JSON object: prompt_logits, generated_tokens, step_logits\n";
 
@@ -56,7 +57,8 @@ int LogitsCommand(const std::vector<std::string>& args) {
   }
   auto line = CommandLine::Parse(
       args,
-      {"model", "tokens", "generate", "prefill-chunk", "threads", "device", "dtype", "kv-dtype"},
+      {"model", "tokens", "generate", "prefill-chunk", "threads", "device", "dtype", "kv-dtype",
+       "tensor-parallel-size"},
       {"json"});
   if (!line.ok()) {
     std::fprintf(stderr, "hybridtool logits: %s\n", line.status().message().data());
@@ -67,8 +69,9 @@ int LogitsCommand(const std::vector<std::string>& args) {
   auto generate = line->GetInt("generate", 0);
   auto chunk = line->GetInt("prefill-chunk", 0);
   auto threads = line->GetInt("threads", 0);
-  for (const absl::Status& status :
-       {model_dir.status(), tokens.status(), generate.status(), chunk.status(), threads.status()}) {
+  auto tensor_parallel = line->GetInt("tensor-parallel-size", 1);
+  for (const absl::Status& status : {model_dir.status(), tokens.status(), generate.status(),
+                                     chunk.status(), threads.status(), tensor_parallel.status()}) {
     if (!status.ok()) {
       std::fprintf(stderr, "hybridtool logits: %s\n", std::string(status.message()).c_str());
       return 2;
@@ -87,6 +90,7 @@ int LogitsCommand(const std::vector<std::string>& args) {
   options.device = line->Get("device").value_or("cpu");
   options.dtype = line->Get("dtype").value_or("auto");
   options.kv_dtype = line->Get("kv-dtype").value_or("auto");
+  options.tensor_parallel_size = static_cast<int>(*tensor_parallel);
   auto model = engine::LoadModelRunner(*model_dir, options);
   if (!model.ok()) {
     std::fprintf(stderr, "hybridtool logits: %s\n", std::string(model.status().message()).c_str());

@@ -1,6 +1,8 @@
 // The blocks of a layer on the GPU, each the twin of its CPU block in engine/model/blocks (same
 // order of operations, same multipliers) on fp32 activations in device memory:
-// x/out are [T, width] with dense rows unless a stride is given.
+// x/out are [T, width] with dense rows unless a stride is given. On a tensor-parallel shard
+// (step.comm set) the outputs of attention, Mamba, MLP and MoE are this shard's partial sums, to
+// be all-reduced by the caller; Zamba2's shared block all-reduces inside and returns the sum.
 #ifndef HYBRIDSERVE_ENGINE_CUDA_CUDA_BLOCKS_H_
 #define HYBRIDSERVE_ENGINE_CUDA_CUDA_BLOCKS_H_
 

@@ -29,6 +29,7 @@ void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const fl
 
   float* params = step.arena->Alloc<float>(T * pw);  // [T, R + 2N]
   CudaLinear(step, spec.x_proj, xc, I, T, params, pw);
+  step.AllReduce(params, T * pw);  // a shard's x_proj reads its channels only
   if (spec.dt_norm.present()) {
     kc::RmsNorm(params, pw, kc::DType::kF32, w.GetF32(spec.dt_norm.weight), T, R, spec.dt_norm.eps,
                 params, pw, stream);

@@ -80,18 +80,31 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
     ++s;
   }
 
+  const cpu::GatedNormOrder order = spec.norm_kind == GatedNorm::kNormThenGate
+                                        ? cpu::GatedNormOrder::kNormThenGate
+                                        : cpu::GatedNormOrder::kGateThenNorm;
   switch (spec.norm_kind) {
     case GatedNorm::kNone:
       kc::GateSilu(y, I, zxbcdt, width, T, I, stream);
       break;
     case GatedNorm::kGateThenNorm:
     case GatedNorm::kNormThenGate:
+      if (spec.norm_span_groups > 0) {
+        // This shard holds part of one norm group: the group's square sums are summed over the
+        // shards (each writes its group's column, zeros elsewhere).
+        const int64_t groups = spec.norm_span_groups;
+        float* sums = step.arena->Alloc<float>(T * groups);
+        HS_CUDA_CHECK(cudaMemsetAsync(sums, 0, T * groups * sizeof(float), stream));
+        kc::GatedSquareSums(y, I, zxbcdt, width, T, I, order, sums + spec.norm_span_group, groups,
+                            stream);
+        step.AllReduce(sums, T * groups);
+        kc::GatedRmsNormFromSums(y, I, zxbcdt, width, kc::DType::kF32,
+                                 w.GetF32(spec.norm.weight), T, I, sums + spec.norm_span_group,
+                                 groups, spec.norm_group_size, spec.norm.eps, order, y, I, stream);
+        break;
+      }
       kc::GatedRmsNorm(y, I, zxbcdt, width, kc::DType::kF32, w.GetF32(spec.norm.weight), T, I,
-                       spec.norm_group_size, spec.norm.eps,
-                       spec.norm_kind == GatedNorm::kGateThenNorm
-                           ? cpu::GatedNormOrder::kGateThenNorm
-                           : cpu::GatedNormOrder::kNormThenGate,
-                       y, I, stream);
+                       spec.norm_group_size, spec.norm.eps, order, y, I, stream);
       break;
   }
   CudaLinear(step, spec.out_proj, y, I, T, out, spec.out_proj.out_dim);

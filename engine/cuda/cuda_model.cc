@@ -21,7 +21,23 @@ namespace {
 
 namespace kc = kernels::cuda;
 
-kc::DType ResolveDType(CudaDType requested, const Checkpoint& checkpoint) {
+absl::Status SelectDevice(int device) {
+  int count = 0;
+  const cudaError_t error = cudaGetDeviceCount(&count);
+  if (error != cudaSuccess || count == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no CUDA device is usable (", cudaGetErrorString(error), "); run with --device cpu"));
+  }
+  if (device < 0 || device >= count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CUDA device ", device, " does not exist (", count, " found)"));
+  }
+  return kc::CudaStatus(cudaSetDevice(device), "cudaSetDevice");
+}
+
+}  // namespace
+
+kc::DType ResolveCudaDType(CudaDType requested, const Checkpoint& checkpoint) {
   switch (requested) {
     case CudaDType::kF32:
       return kc::DType::kF32;
@@ -40,22 +56,6 @@ kc::DType ResolveDType(CudaDType requested, const Checkpoint& checkpoint) {
   }
   return bf16 ? kc::DType::kBF16 : f16 ? kc::DType::kF16 : kc::DType::kF32;
 }
-
-absl::Status SelectDevice(int device) {
-  int count = 0;
-  const cudaError_t error = cudaGetDeviceCount(&count);
-  if (error != cudaSuccess || count == 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no CUDA device is usable (", cudaGetErrorString(error), "); run with --device cpu"));
-  }
-  if (device < 0 || device >= count) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("CUDA device ", device, " does not exist (", count, " found)"));
-  }
-  return kc::CudaStatus(cudaSetDevice(device), "cudaSetDevice");
-}
-
-}  // namespace
 
 absl::StatusOr<CudaDType> ParseCudaDType(std::string_view name) {
   if (name == "auto") return CudaDType::kAuto;
@@ -96,16 +96,23 @@ absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Create(ModelSpec spec,
                                                              const CudaModelOptions& options) {
   HS_RETURN_IF_ERROR(SelectDevice(options.device));
   HS_ASSIGN_OR_RETURN(std::unique_ptr<WeightStore> host, WeightStore::Load(spec, checkpoint));
+  const kc::DType dtype = ResolveCudaDType(options.dtype, checkpoint);
+  const kc::DType kv_dtype =
+      options.kv_dtype == CudaDType::kAuto ? dtype : ResolveCudaDType(options.kv_dtype, checkpoint);
+  return Create(std::move(spec), *host, dtype, kv_dtype, options.device);
+}
+
+absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Create(ModelSpec spec,
+                                                             const HostWeights& host,
+                                                             kc::DType dtype, kc::DType kv_dtype,
+                                                             int device) {
+  HS_RETURN_IF_ERROR(SelectDevice(device));
   cudaStream_t stream;
   HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
                                     "cudaStreamCreate"));
   auto model = std::unique_ptr<CudaModel>(new CudaModel(std::move(spec), stream));
-  HS_ASSIGN_OR_RETURN(
-      model->weights_,
-      DeviceWeights::Upload(model->spec_, *host, ResolveDType(options.dtype, checkpoint)));
-  model->kv_dtype_ = options.kv_dtype == CudaDType::kAuto
-                         ? model->weights_->dtype()
-                         : ResolveDType(options.kv_dtype, checkpoint);
+  HS_ASSIGN_OR_RETURN(model->weights_, DeviceWeights::Upload(model->spec_, host, dtype));
+  model->kv_dtype_ = kv_dtype;
   return Finish(std::move(model));
 }
 
@@ -175,6 +182,7 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
   step.blas = blas_.get();
   step.arena = arena_.get();
   step.stream = stream_;
+  step.comm = comm_;
   const int32_t S = static_cast<int32_t>(chunks.size());
   int32_t max_blocks = 1, max_rows = 0, max_context = 0;
   std::vector<int32_t> tokens, token_seq, token_slot, start_pos, new_slots;
@@ -309,6 +317,7 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
         CudaMamba1(step, *layer.mamba1, layer_params_[l].a, normed, branch);
         kc::Axpy(layer.ssm_out_multiplier, branch, D, mixed, D, T, D, stream_);
       }
+      step.AllReduce(mixed, static_cast<int64_t>(T) * D);
       kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
     }
     if (layer.mlp || layer.moe) {
@@ -320,14 +329,16 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
         have = true;
       }
       if (layer.moe) CudaMoe(step, *layer.moe, normed, mixed, /*accumulate=*/have);
+      step.AllReduce(mixed, static_cast<int64_t>(T) * D);
       kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
     }
     arena_->Release(layer_mark);
   }
 
-  // Rows that need logits.
+  // Rows that need logits (on rank 0 of a tensor-parallel model only).
   std::vector<int32_t> wanted;
-  for (int32_t s = 0; s < S; ++s) {
+  const bool want_logits = comm_ == nullptr || comm_->rank() == 0;
+  for (int32_t s = 0; s < S && want_logits; ++s) {
     if (step.rows(s) == 0) continue;
     if (chunks[s].all_logits) {
       for (int32_t r = step.row_begin[s]; r < step.row_begin[s + 1]; ++r) wanted.push_back(r);

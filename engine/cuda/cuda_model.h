@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "engine/cuda/communicator.h"
 #include "engine/cuda/device_arena.h"
 #include "engine/cuda/device_weights.h"
 #include "engine/model/model_runner.h"
@@ -25,6 +26,10 @@ namespace hybridserve::engine {
 // "auto": the checkpoint's type when it is bf16 or fp16, else fp32.
 enum class CudaDType { kAuto, kF32, kBF16, kF16 };
 absl::StatusOr<CudaDType> ParseCudaDType(std::string_view name);  // auto|f32|bf16|f16
+
+// The storage type a request resolves to for a checkpoint ("auto": bf16 or fp16 when the
+// checkpoint has them, else fp32).
+kernels::cuda::DType ResolveCudaDType(CudaDType requested, const Checkpoint& checkpoint);
 
 struct CudaModelOptions {
   int device = 0;
@@ -39,11 +44,20 @@ class CudaModel : public ModelRunner {
   static absl::StatusOr<std::unique_ptr<CudaModel>> Create(ModelSpec spec,
                                                            const Checkpoint& checkpoint,
                                                            const CudaModelOptions& options = {});
+  // From fp32 host weights (a whole model's or a tensor-parallel shard's) on `device`.
+  static absl::StatusOr<std::unique_ptr<CudaModel>> Create(ModelSpec spec, const HostWeights& host,
+                                                           kernels::cuda::DType dtype,
+                                                           kernels::cuda::DType kv_dtype,
+                                                           int device);
   // A model of the spec's shapes with seeded random weights made on the GPU (benchmarks).
   static absl::StatusOr<std::unique_ptr<CudaModel>> CreateRandom(ModelSpec spec,
                                                                  kernels::cuda::DType dtype,
                                                                  uint64_t seed, int device = 0);
   ~CudaModel() override;
+
+  // Makes this model one shard of a tensor-parallel model (engine/parallel): block outputs are
+  // all-reduced through comm, and only rank 0 computes logits (the others append none).
+  void set_communicator(Communicator* comm) { comm_ = comm; }
 
   const ModelSpec& spec() const override { return spec_; }
   kernels::cuda::DType dtype() const { return weights_->dtype(); }
@@ -70,6 +84,7 @@ class CudaModel : public ModelRunner {
   std::unique_ptr<DeviceArena> arena_;
   std::vector<LayerParams> layer_params_;
   std::vector<void*> param_allocations_;
+  Communicator* comm_ = nullptr;
 };
 
 }  // namespace hybridserve::engine

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/cuda/communicator.h"
 #include "engine/cuda/cuda_cache.h"
 #include "engine/cuda/device_arena.h"
 #include "engine/cuda/device_weights.h"
@@ -26,6 +27,12 @@ struct CudaStep {
   kernels::cuda::Blas* blas = nullptr;
   DeviceArena* arena = nullptr;
   cudaStream_t stream = nullptr;
+  // Tensor parallelism: the shards' all-reduce (null for a whole model). The blocks' outputs are
+  // partial sums on a shard (cuda_blocks.h).
+  Communicator* comm = nullptr;
+  void AllReduce(float* data, int64_t n) const {
+    if (comm != nullptr) comm->AllReduceSum(data, n, stream);
+  }
 
   int64_t num_tokens = 0;               // T
   kernels::cuda::BatchLayout batch;     // device arrays

@@ -18,11 +18,13 @@ void CudaZambaShared(CudaStep& step, const ZambaSharedSpec& spec, const float* h
               spec.input_norm.eps, cat, 2 * D, step.stream);
   float* attended = step.arena->Alloc<float>(T * D);  // [T, D]
   CudaAttention(step, spec.attention, cat, attended);
+  step.AllReduce(attended, T * D);
   kc::RmsNorm(attended, D, kc::DType::kF32, w.GetF32(spec.pre_ff_norm.weight), T, D,
               spec.pre_ff_norm.eps, attended, D, step.stream);
   float* mlp = step.arena->Alloc<float>(T * D);  // [T, D]
   CudaMlp(step, spec.mlp, attended, T, mlp, false);
-  CudaLinear(step, spec.linear, mlp, D, T, out, D);
+  CudaLinear(step, spec.linear, mlp, D, T, out, D);  // linear: of a partial sum, a partial sum
+  step.AllReduce(out, T * D);
 }
 
 }  // namespace hybridserve::engine

@@ -58,7 +58,7 @@ absl::StatusOr<void*> DeviceWeights::Allocate(int64_t bytes) {
 }
 
 absl::StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::Upload(const ModelSpec& spec,
-                                                                     const WeightStore& host,
+                                                                     const HostWeights& host,
                                                                      kc::DType storage) {
   auto weights = std::unique_ptr<DeviceWeights>(new DeviceWeights(storage));
   absl::flat_hash_map<const float*, Entry> by_data;  // coinciding views share one upload

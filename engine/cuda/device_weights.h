@@ -20,7 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "engine/model/model_spec.h"
-#include "engine/model/weight_store.h"
+#include "engine/model/host_weights.h"
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::engine {
@@ -30,7 +30,7 @@ class DeviceWeights {
   static constexpr int64_t kSmallElements = int64_t{1} << 22;
 
   static absl::StatusOr<std::unique_ptr<DeviceWeights>> Upload(const ModelSpec& spec,
-                                                               const WeightStore& host,
+                                                               const HostWeights& host,
                                                                kernels::cuda::DType storage);
   static absl::StatusOr<std::unique_ptr<DeviceWeights>> Random(const ModelSpec& spec,
                                                                kernels::cuda::DType storage,

@@ -1,5 +1,9 @@
 // Glue kernels of the CUDA model (see step_kernels.h).
 #include "engine/cuda/step_kernels.h"
+
+#include <algorithm>
+
+#include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
 
 namespace hybridserve::engine {
@@ -21,7 +25,32 @@ __global__ void NegExpKernel(const float* in, int64_t n, float* out) {
   if (i < n) out[i] = -expf(in[i]);
 }
 
+constexpr int kMaxSummed = 16;
+struct Buffers {
+  const float* at[kMaxSummed];
+};
+
+__global__ void SumBuffersKernel(Buffers buffers, int count, int64_t n, float* out) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    float sum = buffers.at[0][i];
+    for (int b = 1; b < count; ++b) sum += buffers.at[b][i];
+    out[i] = sum;
+  }
+}
+
 }  // namespace
+
+void SumBuffers(const std::vector<const float*>& buffers, int64_t n, float* out,
+                cudaStream_t stream) {
+  HS_CHECK(!buffers.empty() && buffers.size() <= kMaxSummed);
+  if (n == 0) return;
+  Buffers b{};
+  for (size_t i = 0; i < buffers.size(); ++i) b.at[i] = buffers[i];
+  const int blocks = static_cast<int>(std::min<int64_t>((n + 255) / 256, 4096));
+  SumBuffersKernel<<<blocks, 256, 0, stream>>>(b, static_cast<int>(buffers.size()), n, out);
+  HS_CUDA_CHECK_LAUNCH();
+}
 
 void NegExp(const float* in, int64_t n, float* out, cudaStream_t stream) {
   if (n == 0) return;

@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace hybridserve::engine {
 
@@ -15,6 +16,11 @@ void ScaleColumns(float* m, int64_t num_rows, int64_t width, int64_t begin, int6
 
 // out[i] = -exp(in[i]) (A from A_log), n elements.
 void NegExp(const float* in, int64_t n, float* out, cudaStream_t stream);
+
+// out[i] = buffers[0][i] + buffers[1][i] + ... in that order, n elements; every buffer on the
+// current device (the single-GPU all-reduce).
+void SumBuffers(const std::vector<const float*>& buffers, int64_t n, float* out,
+                cudaStream_t stream);
 
 }  // namespace hybridserve::engine
 

@@ -112,6 +112,12 @@ struct Mamba2Spec {
   GatedNorm norm_kind = GatedNorm::kGateThenNorm;
   NormSpec norm;                // [I] (absent with kNone)
   int64_t norm_group_size = 0;  // I for the ungrouped variant, I / G for the grouped one
+  // A tensor-parallel shard whose channels are part of one norm group that spans shards
+  // (engine/parallel): the layer has norm_span_groups groups of norm_group_size channels, this
+  // shard holds a part of group norm_span_group, and the group's sum of squares is summed over
+  // the shards. 0: every group lies whole on this shard.
+  int64_t norm_span_groups = 0;
+  int64_t norm_span_group = 0;
   LinearSpec out_proj;          // [D, I]
   // dt = clamp(softplus(dt_raw + dt_bias), dt_min, dt_max) for prompt tokens, and with the
   // decode limits for generated tokens (Nemotron-H and Zamba2 clamp dt >= time_step_min in the

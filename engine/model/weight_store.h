@@ -10,19 +10,20 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "engine/model/host_weights.h"
 #include "engine/model/model_spec.h"
 #include "engine/weights/checkpoint.h"
 
 namespace hybridserve::engine {
 
-class WeightStore {
+class WeightStore : public HostWeights {
  public:
   static absl::StatusOr<std::unique_ptr<WeightStore>> Load(const ModelSpec& spec,
                                                            const Checkpoint& checkpoint);
 
   // The fp32 data of a view, or nullptr for an absent (optional) ref. The ref must be one of the
   // spec's refs that Load() resolved.
-  const float* Get(const TensorRef& ref) const;
+  const float* Get(const TensorRef& ref) const override;
 
   int64_t num_stored_floats() const { return num_stored_floats_; }
   // Stored tensors by the name found in the checkpoint, for reporting dtypes.

@@ -18,6 +18,8 @@ struct RunnerOptions {
   std::string kv_dtype = "auto";  // KV cache storage on CUDA; auto: as dtype
   int num_threads = 0;            // CPU threads (0: all)
   int cuda_device = 0;
+  // > 1: the model split over GPUs 0 .. N-1 (tensor parallelism with NCCL, CUDA only).
+  int tensor_parallel_size = 1;
 };
 
 struct LoadedRunner {

@@ -46,6 +46,33 @@ __global__ void __launch_bounds__(kNormThreads)
   }
 }
 
+// The sum over n channels of h^2, h = y * silu(z) (gate first) or y (norm first), to every
+// thread of the block.
+template <cpu::GatedNormOrder kOrder>
+__device__ __forceinline__ float GatedSquareSum(const float* y_row, const float* z_row, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    // Gate first: h = y * silu(z) is what is normalised (recomputed identically when written).
+    const float h =
+        kOrder == cpu::GatedNormOrder::kGateThenNorm ? y_row[i] * Silu(z_row[i]) : y_row[i];
+    sum += h * h;
+  }
+  return BlockSum(sum);
+}
+
+template <typename W, cpu::GatedNormOrder kOrder>
+__device__ __forceinline__ void GatedNormWrite(const float* y_row, const float* z_row, const W* w,
+                                               int64_t n, float r, float* out_row) {
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    if constexpr (kOrder == cpu::GatedNormOrder::kGateThenNorm) {
+      const float h = y_row[i] * Silu(z_row[i]);
+      out_row[i] = LoadFloat(w, i) * (h * r);
+    } else {
+      out_row[i] = (LoadFloat(w, i) * (y_row[i] * r)) * Silu(z_row[i]);
+    }
+  }
+}
+
 // One block per (token, group): span = t * num_groups + g.
 template <typename W, cpu::GatedNormOrder kOrder>
 __global__ void __launch_bounds__(kNormThreads)
@@ -57,24 +84,35 @@ __global__ void __launch_bounds__(kNormThreads)
     const int64_t offset = (span % num_groups) * group_size;
     const float* y_row = y + t * y_stride + offset;
     const float* z_row = z + t * z_stride + offset;
-    float* out_row = out + t * out_stride + offset;
-    const W* w = weight + offset;
-    float sum = 0.0f;
-    for (int64_t i = threadIdx.x; i < group_size; i += blockDim.x) {
-      // Gate first: h = y * silu(z) is what is normalised (recomputed identically in pass 2).
-      const float h =
-          kOrder == cpu::GatedNormOrder::kGateThenNorm ? y_row[i] * Silu(z_row[i]) : y_row[i];
-      sum += h * h;
-    }
-    const float r = InverseRms(BlockSum(sum), group_size, eps);
-    for (int64_t i = threadIdx.x; i < group_size; i += blockDim.x) {
-      if constexpr (kOrder == cpu::GatedNormOrder::kGateThenNorm) {
-        const float h = y_row[i] * Silu(z_row[i]);
-        out_row[i] = LoadFloat(w, i) * (h * r);
-      } else {
-        out_row[i] = (LoadFloat(w, i) * (y_row[i] * r)) * Silu(z_row[i]);
-      }
-    }
+    const float r =
+        InverseRms(GatedSquareSum<kOrder>(y_row, z_row, group_size), group_size, eps);
+    GatedNormWrite<W, kOrder>(y_row, z_row, weight + offset, group_size, r,
+                              out + t * out_stride + offset);
+  }
+}
+
+// One block per token: sums[t * sums_stride] = its square sum over dim channels.
+template <cpu::GatedNormOrder kOrder>
+__global__ void __launch_bounds__(kNormThreads)
+    GatedSquareSumKernel(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                         int64_t num_tokens, int64_t dim, float* sums, int64_t sums_stride) {
+  for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
+    const float sum = GatedSquareSum<kOrder>(y + t * y_stride, z + t * z_stride, dim);
+    if (threadIdx.x == 0) sums[t * sums_stride] = sum;
+  }
+}
+
+// One block per token: the norm of dim channels of a group_size group with the given sums.
+template <typename W, cpu::GatedNormOrder kOrder>
+__global__ void __launch_bounds__(kNormThreads)
+    GatedNormFromSumsKernel(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                            const W* weight, int64_t num_tokens, int64_t dim, const float* sums,
+                            int64_t sums_stride, int64_t group_size, float eps, float* out,
+                            int64_t out_stride) {
+  for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
+    const float r = InverseRms(sums[t * sums_stride], group_size, eps);
+    GatedNormWrite<W, kOrder>(y + t * y_stride, z + t * z_stride, weight, dim, r,
+                              out + t * out_stride);
   }
 }
 
@@ -121,6 +159,49 @@ void GatedRmsNorm(const float* y, int64_t y_stride, const float* z, int64_t z_st
       GatedRmsNormKernel<W, cpu::GatedNormOrder::kNormThenGate>
           <<<blocks, kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, w, num_tokens, num_groups,
                                                 group_size, eps, out, out_stride);
+    }
+    HS_CUDA_CHECK_LAUNCH();
+  });
+}
+
+void GatedSquareSums(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                     int64_t num_tokens, int64_t dim, cpu::GatedNormOrder order, float* sums,
+                     int64_t sums_stride, cudaStream_t stream) {
+  HS_CHECK(num_tokens >= 0 && dim > 0 && y_stride >= dim && z_stride >= dim && sums_stride >= 1);
+  if (num_tokens == 0) return;
+  if (order == cpu::GatedNormOrder::kGateThenNorm) {
+    GatedSquareSumKernel<cpu::GatedNormOrder::kGateThenNorm>
+        <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(y, y_stride, z, z_stride,
+                                                               num_tokens, dim, sums, sums_stride);
+  } else {
+    GatedSquareSumKernel<cpu::GatedNormOrder::kNormThenGate>
+        <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(y, y_stride, z, z_stride,
+                                                               num_tokens, dim, sums, sums_stride);
+  }
+  HS_CUDA_CHECK_LAUNCH();
+}
+
+void GatedRmsNormFromSums(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                          DType wtype, const void* weight, int64_t num_tokens, int64_t dim,
+                          const float* sums, int64_t sums_stride, int64_t group_size, float eps,
+                          cpu::GatedNormOrder order, float* out, int64_t out_stride,
+                          cudaStream_t stream) {
+  HS_CHECK(num_tokens >= 0 && dim > 0 && group_size >= dim && sums_stride >= 1);
+  HS_CHECK(y_stride >= dim && z_stride >= dim && out_stride >= dim);
+  if (num_tokens == 0) return;
+  DispatchStorage(wtype, [&](auto tag) {
+    using W = decltype(tag);
+    const W* w = static_cast<const W*>(weight);
+    if (order == cpu::GatedNormOrder::kGateThenNorm) {
+      GatedNormFromSumsKernel<W, cpu::GatedNormOrder::kGateThenNorm>
+          <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(
+              y, y_stride, z, z_stride, w, num_tokens, dim, sums, sums_stride, group_size, eps,
+              out, out_stride);
+    } else {
+      GatedNormFromSumsKernel<W, cpu::GatedNormOrder::kNormThenGate>
+          <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(
+              y, y_stride, z, z_stride, w, num_tokens, dim, sums, sums_stride, group_size, eps,
+              out, out_stride);
     }
     HS_CUDA_CHECK_LAUNCH();
   });

@@ -57,6 +57,18 @@ void GatedRmsNorm(const float* y, int64_t y_stride, const float* z, int64_t z_st
                   const void* weight, int64_t num_tokens, int64_t dim, int64_t group_size,
                   float eps, cpu::GatedNormOrder order, float* out, int64_t out_stride,
                   cudaStream_t stream);
+// The gated norm of a group split over tensor-parallel shards, in two steps: each shard writes the
+// square sums of its dim channels of each token (sums[t * sums_stride]; h = y * silu(z) or y as
+// `order` says), the shards add them up, and each normalises its channels with the group's sums
+// (group_size channels in all). Equals GatedRmsNorm over the whole group up to summation order.
+void GatedSquareSums(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                     int64_t num_tokens, int64_t dim, cpu::GatedNormOrder order, float* sums,
+                     int64_t sums_stride, cudaStream_t stream);
+void GatedRmsNormFromSums(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                          DType wtype, const void* weight, int64_t num_tokens, int64_t dim,
+                          const float* sums, int64_t sums_stride, int64_t group_size, float eps,
+                          cpu::GatedNormOrder order, float* out, int64_t out_stride,
+                          cudaStream_t stream);
 void GateSilu(float* y, int64_t y_stride, const float* z, int64_t z_stride, int64_t num_tokens,
               int64_t dim, cudaStream_t stream);
 // x[t, i] = act(x[t, i]) over [T, dim] with row stride.

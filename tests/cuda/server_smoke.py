@@ -50,7 +50,7 @@ def complete(server):
 
 class GpuServerTest(unittest.TestCase):
     def test_completion_and_grpc_stream_on_cuda_match_the_cpu_backend(self):
-        with Server(BINARY, "--device=cuda", fake=False) as gpu:
+        with Server(BINARY, "--device=cuda", *SERVER_ARGS, fake=False) as gpu:
             wait_ready(gpu)
             response = complete(gpu)
             self.assertEqual(response["usage"]["completion_tokens"], 16)
@@ -87,6 +87,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--hybridserve", required=True)
     parser.add_argument("--descriptor-set", required=True)
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="extra argument of the GPU server, e.g. --server-arg=--tensor-parallel-size=2")
     args, rest = parser.parse_known_args()
-    BINARY, DESCRIPTOR_SET = args.hybridserve, args.descriptor_set
+    BINARY, DESCRIPTOR_SET, SERVER_ARGS = args.hybridserve, args.descriptor_set, args.server_arg
     unittest.main(argv=[sys.argv[0]] + rest)

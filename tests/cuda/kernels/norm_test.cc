@@ -1,6 +1,7 @@
-// RmsNorm, GatedRmsNorm (both orders, grouped and not) and GateSilu against the CPU ops on the
-// same values, at real widths, with row strides and with the output aliasing the input. Every
-// output element is a product of well-conditioned factors, so each is held to 1e-5 relative.
+// RmsNorm, GatedRmsNorm (both orders, grouped and not), its split over tensor-parallel shards
+// (GatedSquareSums + GatedRmsNormFromSums) and GateSilu against the CPU ops on the same values,
+// at real widths, with row strides and with the output aliasing the input. Every output element
+// is a product of well-conditioned factors, so each is held to 1e-5 relative.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -152,6 +153,59 @@ INSTANTIATE_TEST_SUITE_P(
                       GatedNormCase{3072, 3072, 7, kNormThenGate, DType::kBF16, false},
                       GatedNormCase{3072, 1536, 1, kNormThenGate, DType::kF16, true},
                       GatedNormCase{3 * 333, 333, 7, kGateThenNorm, DType::kF32, false}));
+
+// A gated norm whose groups span tensor-parallel shards: each shard's square sums (written into
+// its group's column), added up over the shards on the host (the all-reduce), then each shard
+// normalising its channels with them, together equal the CPU norm over the whole width.
+struct SplitNormCase {
+  int64_t dim, group_size, shards, num_tokens;
+  cpu::GatedNormOrder order;
+  DType wtype;
+};
+
+class GatedNormSplitTest : public ::testing::TestWithParam<SplitNormCase> {};
+
+TEST_P(GatedNormSplitTest, ShardsTogetherMatchTheWholeNorm) {
+  const SplitNormCase& c = GetParam();
+  const int64_t I = c.dim, T = c.num_tokens, local = I / c.shards, groups = I / c.group_size;
+  ASSERT_EQ(c.group_size % local, 0);
+  const std::vector<float> y = RandomFloats(T * I, 81, -3.0f, 3.0f);
+  const std::vector<float> z = RandomFloats(T * I, 82, -3.0f, 3.0f);
+  const testing::StoredTensor weight = testing::Store(c.wtype, RandomFloats(I, 83, 0.5f, 1.5f));
+  std::vector<float> want(T * I);
+  cpu::GatedRmsNorm(y.data(), z.data(), weight.values.data(), T, I, c.group_size, 1e-5f, c.order,
+                    want.data(), nullptr);
+
+  DeviceBuffer<float> y_d(y), z_d(z);
+  std::vector<float> sums(T * groups, 0.0f);
+  for (int64_t r = 0; r < c.shards; ++r) {
+    const int64_t group = r * local / c.group_size;
+    DeviceBuffer<float> part(Poisoned(T * groups));
+    GatedSquareSums(y_d.get() + r * local, I, z_d.get() + r * local, I, T, local, c.order,
+                    part.get() + group, groups, nullptr);
+    const std::vector<float> got = part.Download();
+    for (int64_t t = 0; t < T; ++t) sums[t * groups + group] += got[t * groups + group];
+  }
+  DeviceBuffer<float> sums_d(sums);
+  DeviceBuffer<float> out(Poisoned(T * I));
+  for (int64_t r = 0; r < c.shards; ++r) {
+    const int64_t group = r * local / c.group_size;
+    const void* w = static_cast<const char*>(weight.get()) + r * local * DTypeBytes(c.wtype);
+    GatedRmsNormFromSums(y_d.get() + r * local, I, z_d.get() + r * local, I, c.wtype, w, T, local,
+                         sums_d.get() + group, groups, c.group_size, 1e-5f, c.order,
+                         out.get() + r * local, I, nullptr);
+  }
+  EXPECT_LE(testing::MaxElementRelError(out.Download(), want, 1e-6), kTolerance);
+}
+
+// Bamba/Granite-style ungrouped norms over 2 and 4 shards, Falcon-H1's norm-before-gate, and two
+// groups over four shards (each group on two).
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, GatedNormSplitTest,
+    ::testing::Values(SplitNormCase{3072, 3072, 2, 7, kGateThenNorm, DType::kF32},
+                      SplitNormCase{3072, 3072, 4, 300, kGateThenNorm, DType::kBF16},
+                      SplitNormCase{3072, 3072, 2, 1, kNormThenGate, DType::kF32},
+                      SplitNormCase{8192, 4096, 4, 7, kGateThenNorm, DType::kF32}));
 
 TEST(GateSiluTest, MatchesCpuWithStrides) {
   for (int64_t T : {1, 7, 300}) {
