@@ -5,8 +5,13 @@
 //     groups and split the ungrouped gated norms over shards;
 //   - on real GPUs with NCCL: 2 (and 4) ranks when the machine has that many GPUs.
 // fp32: logits within 1e-4 of max(1, max |logit|) per row and the same greedy tokens. bf16: within
-// 2e-2 and the same tokens except at near-ties of the single-GPU run (its top choice ahead of ours
-// by less than the tolerance), after which the sequences are not compared further.
+// 5e-2 and the same tokens except at near-ties of the single-GPU run (its top choice ahead of ours
+// by less than the tolerance), after which the sequences are not compared further. Why 5e-2: a
+// shard sums its part of each product and the all-reduce adds the parts, an order of fp32
+// additions other than the single GPU's, so an activation now and then rounds to the neighbouring
+// bf16 value at the next GEMM's input; the two runs then differ by bf16 noise, which for these
+// checkpoints is up to 0.068 between a bf16 run and the fp32 reference (model_golden_test).
+// Measured on two H200s: at most 0.025 (zamba2), 0 for five of the nine checkpoints.
 // Also: a split the checkpoint cannot take is refused naming the dimension.
 #include <cuda_runtime.h>
 
@@ -124,10 +129,10 @@ INSTANTIATE_TEST_SUITE_P(
         ::testing::Values(Variant{"sim2_f32", 2, true, CudaDType::kF32, 0, 1e-4},
                           Variant{"sim2_f32_chunk5", 2, true, CudaDType::kF32, 5, 1e-4},
                           Variant{"sim4_f32", 4, true, CudaDType::kF32, 0, 1e-4},
-                          Variant{"sim2_bf16", 2, true, CudaDType::kBF16, 0, 2e-2},
+                          Variant{"sim2_bf16", 2, true, CudaDType::kBF16, 0, 5e-2},
                           Variant{"nccl2_f32", 2, false, CudaDType::kF32, 0, 1e-4},
                           Variant{"nccl2_f32_chunk5", 2, false, CudaDType::kF32, 5, 1e-4},
-                          Variant{"nccl2_bf16", 2, false, CudaDType::kBF16, 0, 2e-2},
+                          Variant{"nccl2_bf16", 2, false, CudaDType::kBF16, 0, 5e-2},
                           Variant{"nccl4_f32", 4, false, CudaDType::kF32, 0, 1e-4})),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param).name; });
 

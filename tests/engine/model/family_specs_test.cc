@@ -101,7 +101,9 @@ TEST(FamilySpecs, GraniteMoeHybridMultipliersRouterAndTiedHead) {
   for (const LayerSpec& layer : dense.layers) {
     EXPECT_FALSE(layer.moe);
     EXPECT_TRUE(layer.mlp);
-    if (layer.attention) EXPECT_EQ(layer.attention->rope.rotary_dim, 0);  // NoPE
+    if (layer.attention) {
+      EXPECT_EQ(layer.attention->rope.rotary_dim, 0);  // NoPE
+    }
   }
   EXPECT_NE(dense.lm_head.weight.name, dense.embedding.name);
 }
