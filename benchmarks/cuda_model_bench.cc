@@ -16,7 +16,8 @@
 //
 //   cuda_model_bench [--configs nemotron_h_8b,falcon_h1_1p5b] [--dtype bf16|f16|f32]
 //                    [--prefill 512,4096,32768] [--batches 1,16,64,256] [--contexts 1024,8192]
-//                    [--iters 20] [--tp 1] [--json FILE]
+//                    [--iters 20] [--tp 1] [--graphs 1] [--json FILE]
+// --graphs 0 launches decode steps kernel by kernel instead of replaying CUDA graphs.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
   std::vector<int64_t> prefill = {512, 4096, 32768}, batches = {1, 16, 64, 256},
                        contexts = {1024, 8192};
   int iters = 20, tp = 1;
+  bool graphs = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--configs")
@@ -131,6 +133,8 @@ int main(int argc, char** argv) {
       contexts = Ints(value);
     else if (flag == "--iters")
       iters = std::stoi(value);
+    else if (flag == "--graphs")
+      graphs = value != "0";
     else if (flag == "--tp")
       tp = std::stoi(value);
     else if (flag == "--json")
@@ -162,16 +166,21 @@ int main(int argc, char** argv) {
     const Shape shape = Measure(*spec, kc::DTypeBytes(dtype));
     absl::StatusOr<std::unique_ptr<hs::ModelRunner>> model;
     if (tp > 1) {
-      model = hs::TensorParallelModel::CreateRandom(*spec, dtype, 1, {.world = tp});
+      auto split = hs::TensorParallelModel::CreateRandom(*spec, dtype, 1, {.world = tp});
+      if (split.ok()) (*split)->set_decode_graphs(graphs);
+      model = std::move(split);
     } else {
-      model = hs::CudaModel::CreateRandom(*spec, dtype, 1);
+      auto single = hs::CudaModel::CreateRandom(*spec, dtype, 1);
+      if (single.ok()) (*single)->set_decode_graphs(graphs);
+      model = std::move(single);
     }
     if (!model.ok()) {
       std::fprintf(stderr, "%s\n", std::string(model.status().message()).c_str());
       return 1;
     }
-    std::printf("== %s (%s, %d GPU): %.2fB matmul params, %.2f GB of weights read per decode step\n",
-                std::string(config_name).c_str(), dtype_name.c_str(), tp, shape.matmul_params / 1e9,
+    std::printf("== %s (%s, %d GPU, decode graphs %s): %.2fB matmul params, %.2f GB of weights read per decode step\n",
+                std::string(config_name).c_str(), dtype_name.c_str(), tp, graphs ? "on" : "off",
+                shape.matmul_params / 1e9,
                 shape.weight_bytes_read / 1e9);
     std::uniform_int_distribution<int32_t> token(0, static_cast<int32_t>(spec->vocab_size - 1));
 
@@ -239,6 +248,7 @@ int main(int argc, char** argv) {
             bytes / 1e9, roofline * 1e3, 100.0 * roofline / seconds);
         report.push_back({{"model", config_name},
                           {"tp", tp},
+                          {"graphs", graphs},
                           {"kind", "decode"},
                           {"batch", B},
                           {"context", C},

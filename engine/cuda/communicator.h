@@ -25,6 +25,9 @@ class Communicator {
   // data[0, n) <- the sum over ranks of every rank's data[0, n). All ranks call it with the same
   // n, each from its own thread, in the same order of calls.
   virtual void AllReduceSum(float* data, int64_t n, cudaStream_t stream) = 0;
+  // Whether AllReduceSum may be recorded into a CUDA graph (NCCL's may; the local one waits on
+  // the host).
+  virtual bool capturable() const = 0;
 };
 
 // `world` communicators for ranks that all run on the current GPU, one thread each.

@@ -1,5 +1,7 @@
 #include "engine/cuda/cuda_cache.h"
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
 #include "base/status_macros.h"
@@ -33,7 +35,9 @@ absl::StatusOr<std::unique_ptr<CudaCache>> CudaCache::Create(const ModelSpec& sp
                                                              int64_t num_slots,
                                                              kc::DType kv_dtype) {
   HS_CHECK(num_blocks >= 0 && block_size_tokens > 0 && num_slots >= 0);
+  static std::atomic<uint64_t> next_id{1};
   auto cache = std::unique_ptr<CudaCache>(new CudaCache());
+  cache->id_ = next_id++;
   cache->num_blocks_ = num_blocks;
   cache->block_size_ = block_size_tokens;
   cache->num_slots_ = num_slots;

@@ -33,6 +33,8 @@ class CudaCache : public ModelCache {
   int64_t num_slots() const override { return num_slots_; }
   int64_t kv_bytes() const override { return kv_bytes_; }
   int64_t ssm_bytes() const override { return ssm_bytes_; }
+  // Unique per cache made in this process (keys the CUDA graphs that captured its addresses).
+  uint64_t id() const { return id_; }
 
   kernels::cuda::PagedKvCache Kv(int kv_layer) const;
   float* ConvStates(int ssm_layer) const { return conv_[ssm_layer]; }  // [num_slots, C, K]
@@ -55,6 +57,7 @@ class CudaCache : public ModelCache {
   std::vector<void*> allocations_;
   int64_t kv_bytes_ = 0;
   int64_t ssm_bytes_ = 0;
+  uint64_t id_ = 0;
 };
 
 }  // namespace hybridserve::engine

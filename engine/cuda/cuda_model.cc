@@ -71,6 +71,7 @@ CudaModel::CudaModel(ModelSpec spec, cudaStream_t stream)
 
 CudaModel::~CudaModel() {
   cudaStreamSynchronize(stream_);
+  DropGraphs();
   arena_.reset();
   blas_.reset();
   weights_.reset();
@@ -133,6 +134,7 @@ absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Finish(std::unique_ptr<Cud
   model->arena_ = std::make_unique<DeviceArena>(model->stream_);
   // A = -exp(A_log) once per SSM layer.
   for (const LayerSpec& layer : model->spec_.layers) {
+    model->has_moe_ |= layer.moe.has_value();
     LayerParams params;
     const TensorRef* a_log = nullptr;
     int64_t n = 0;
@@ -184,6 +186,9 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
   step.stream = stream_;
   step.comm = comm_;
   const int32_t S = static_cast<int32_t>(chunks.size());
+  // A batch of decode steps only runs as a CUDA graph (below) when nothing in the model waits on
+  // the host mid-step (MoE routing does; so does the single-GPU all-reduce).
+  bool graph = decode_graphs_ && !has_moe_ && S > 0 && (comm_ == nullptr || comm_->capturable());
   int32_t max_blocks = 1, max_rows = 0, max_context = 0;
   std::vector<int32_t> tokens, token_seq, token_slot, start_pos, new_slots;
   std::vector<int64_t> positions;
@@ -191,6 +196,7 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
   for (int32_t s = 0; s < S; ++s) {
     const SequenceChunk& chunk = chunks[s];
     const int32_t rows = static_cast<int32_t>(chunk.tokens.size());
+    graph &= chunk.decode && rows == 1;
     for (int32_t t = 0; t < rows; ++t) {
       tokens.push_back(chunk.tokens[t]);
       positions.push_back(chunk.start_position + t);
@@ -206,6 +212,16 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
     max_blocks = std::max(max_blocks, static_cast<int32_t>(chunk.block_table.size()));
     if (chunk.start_position == 0 && spec_.num_ssm_layers > 0) new_slots.push_back(chunk.ssm_slot);
   }
+  if (graph) {
+    // A graph serves every step of its batch size whose block tables fit its width: the tables
+    // are padded to a power of two, and attention plans its key splits for that many blocks
+    // (each sequence still stops at its own length).
+    int32_t padded = 1;
+    while (padded < max_blocks) padded *= 2;
+    max_blocks = padded;
+    max_context = static_cast<int32_t>(std::min<int64_t>(
+        int64_t{padded} * cache->block_size_tokens(), std::numeric_limits<int32_t>::max()));
+  }
   const int32_t T = static_cast<int32_t>(tokens.size());
   step.num_tokens = T;
   std::vector<int32_t> tables(static_cast<size_t>(S) * max_blocks, 0);
@@ -213,8 +229,19 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
     std::copy(chunks[s].block_table.begin(), chunks[s].block_table.end(),
               tables.begin() + static_cast<size_t>(s) * max_blocks);
   }
+  // Rows that need logits (on rank 0 of a tensor-parallel model only).
+  std::vector<int32_t> wanted;
+  const bool want_logits = comm_ == nullptr || comm_->rank() == 0;
+  for (int32_t s = 0; s < S && want_logits; ++s) {
+    if (step.rows(s) == 0) continue;
+    if (chunks[s].all_logits) {
+      for (int32_t r = step.row_begin[s]; r < step.row_begin[s + 1]; ++r) wanted.push_back(r);
+    } else {
+      wanted.push_back(step.row_begin[s + 1] - 1);
+    }
+  }
   // Packed int32 layout: tokens | token_seq | token_slot | row_begin | start_pos | slots |
-  // new_slots | tables, then int64 positions.
+  // new_slots | wanted | tables, then int64 positions.
   std::vector<int32_t> packed;
   auto append = [&packed](const std::vector<int32_t>& v) {
     const size_t at = packed.size();
@@ -224,7 +251,7 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
   const size_t at_tokens = append(tokens), at_seq = append(token_seq), at_slot = append(token_slot),
                at_begin = append(step.row_begin), at_start = append(start_pos),
                at_slots = append(step.slots), at_new = append(new_slots),
-               at_tables = append(tables);
+               at_wanted = append(wanted), at_tables = append(tables);
   int32_t* device_ints = arena_->Alloc<int32_t>(static_cast<int64_t>(packed.size()));
   int64_t* device_positions = arena_->Alloc<int64_t>(std::max<int64_t>(T, 1));
   HS_CUDA_CHECK(cudaMemcpyAsync(device_ints, packed.data(), packed.size() * sizeof(int32_t),
@@ -255,26 +282,7 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
                     static_cast<int64_t>(new_slots.size()), stream_);
     }
   }
-
-  const int64_t D = spec_.hidden_size;
-  float* h = arena_->Alloc<float>(static_cast<int64_t>(T) * D);  // [T, D]
-  kc::Embedding(weights_->dtype(), device_ints + at_tokens, T, weights_->Get(spec_.embedding), D,
-                spec_.embedding_multiplier, h, stream_);
-  const float* e0 = nullptr;
-  bool zamba = false;
-  for (const LayerSpec& layer : spec_.layers) zamba |= layer.zamba_shared.has_value();
-  if (zamba) {
-    float* copy = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
-    kc::CopyRows(h, D, copy, D, T, D, stream_);
-    e0 = copy;
-  }
-
-  float* normed = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
-  float* mixed = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
-  float* branch = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
-  float* scaled = arena_->Alloc<float>(static_cast<int64_t>(T) * D);
-  // Per-row dt limits of every SSM layer, made before the layers so that they outlive each
-  // layer's released temporaries.
+  // Per-row dt limits of every SSM layer, made (and uploaded) before the layers.
   for (const LayerSpec& layer : spec_.layers) {
     if (layer.mamba2) {
       step.DtLimits(layer.mamba2->dt_min, layer.mamba2->dt_max, layer.mamba2->decode_dt_min,
@@ -285,6 +293,51 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
       step.DtLimits(0.0f, kInf, 0.0f, kInf);
     }
   }
+
+  const int64_t num_rows = static_cast<int64_t>(wanted.size());
+  const int64_t V = spec_.vocab_size;
+  float* out = num_rows > 0 ? arena_->Alloc<float>(num_rows * V) : nullptr;
+  auto layers = [&] {
+    RunLayers(step, device_ints + at_tokens, device_ints + at_wanted, num_rows, out);
+  };
+  if (graph) {
+    HS_RETURN_IF_ERROR(RunAsGraph({S, max_blocks, cache->id(), arena_->generation(),
+                                   blas_->scratch_generation()},
+                                  layers));
+  } else {
+    layers();
+  }
+  const size_t base = logits->size();
+  logits->resize(base + static_cast<size_t>(num_rows * V));
+  if (num_rows > 0) {
+    HS_CUDA_CHECK(cudaMemcpyAsync(logits->data() + base, out, num_rows * V * sizeof(float),
+                                  cudaMemcpyDeviceToHost, stream_));
+  }
+  // Also keeps every host vector above alive until the copies that read them are done.
+  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamSynchronize(stream_), "forward step"));
+  return absl::OkStatus();
+}
+
+void CudaModel::RunLayers(CudaStep& step, const int32_t* device_tokens,
+                          const int32_t* device_wanted, int64_t num_rows, float* logits_out) {
+  const int64_t T = step.num_tokens;
+  const int64_t D = spec_.hidden_size;
+  float* h = arena_->Alloc<float>(T * D);  // [T, D]
+  kc::Embedding(weights_->dtype(), device_tokens, T, weights_->Get(spec_.embedding), D,
+                spec_.embedding_multiplier, h, stream_);
+  const float* e0 = nullptr;
+  bool zamba = false;
+  for (const LayerSpec& layer : spec_.layers) zamba |= layer.zamba_shared.has_value();
+  if (zamba) {
+    float* copy = arena_->Alloc<float>(T * D);
+    kc::CopyRows(h, D, copy, D, T, D, stream_);
+    e0 = copy;
+  }
+
+  float* normed = arena_->Alloc<float>(T * D);
+  float* mixed = arena_->Alloc<float>(T * D);
+  float* branch = arena_->Alloc<float>(T * D);
+  float* scaled = arena_->Alloc<float>(T * D);
   for (size_t l = 0; l < spec_.layers.size(); ++l) {
     const LayerSpec& layer = spec_.layers[l];
     const DeviceArena::Mark layer_mark = arena_->mark();
@@ -303,7 +356,7 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
         const float* in = normed;
         if (layer.attention_in_multiplier != 1.0f) {
           kc::CopyRows(normed, D, scaled, D, T, D, stream_);
-          kc::Scale(scaled, static_cast<int64_t>(T) * D, layer.attention_in_multiplier, stream_);
+          kc::Scale(scaled, T * D, layer.attention_in_multiplier, stream_);
           in = scaled;
         }
         CudaAttention(step, *layer.attention, in, branch);
@@ -317,7 +370,7 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
         CudaMamba1(step, *layer.mamba1, layer_params_[l].a, normed, branch);
         kc::Axpy(layer.ssm_out_multiplier, branch, D, mixed, D, T, D, stream_);
       }
-      step.AllReduce(mixed, static_cast<int64_t>(T) * D);
+      step.AllReduce(mixed, T * D);
       kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
     }
     if (layer.mlp || layer.moe) {
@@ -329,45 +382,68 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
         have = true;
       }
       if (layer.moe) CudaMoe(step, *layer.moe, normed, mixed, /*accumulate=*/have);
-      step.AllReduce(mixed, static_cast<int64_t>(T) * D);
+      step.AllReduce(mixed, T * D);
       kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
     }
     arena_->Release(layer_mark);
   }
 
-  // Rows that need logits (on rank 0 of a tensor-parallel model only).
-  std::vector<int32_t> wanted;
-  const bool want_logits = comm_ == nullptr || comm_->rank() == 0;
-  for (int32_t s = 0; s < S && want_logits; ++s) {
-    if (step.rows(s) == 0) continue;
-    if (chunks[s].all_logits) {
-      for (int32_t r = step.row_begin[s]; r < step.row_begin[s + 1]; ++r) wanted.push_back(r);
-    } else {
-      wanted.push_back(step.row_begin[s + 1] - 1);
-    }
-  }
-  const int64_t num_rows = static_cast<int64_t>(wanted.size());
+  if (num_rows == 0) return;
+  float* last = arena_->Alloc<float>(num_rows * D);
+  kc::GatherRows(h, D, device_wanted, num_rows, last, stream_);
+  kc::RmsNorm(last, D, kc::DType::kF32, weights_->GetF32(spec_.final_norm.weight), num_rows, D,
+              spec_.final_norm.eps, last, D, stream_);
   const int64_t V = spec_.vocab_size;
-  const size_t base = logits->size();
-  logits->resize(base + static_cast<size_t>(num_rows * V));
-  if (num_rows > 0) {
-    int32_t* device_wanted = arena_->Alloc<int32_t>(num_rows);
-    HS_CUDA_CHECK(cudaMemcpyAsync(device_wanted, wanted.data(), num_rows * sizeof(int32_t),
-                                  cudaMemcpyHostToDevice, stream_));
-    float* last = arena_->Alloc<float>(num_rows * D);
-    kc::GatherRows(h, D, device_wanted, num_rows, last, stream_);
-    kc::RmsNorm(last, D, kc::DType::kF32, weights_->GetF32(spec_.final_norm.weight), num_rows, D,
-                spec_.final_norm.eps, last, D, stream_);
-    float* out = arena_->Alloc<float>(num_rows * V);
-    CudaLinear(step, spec_.lm_head, last, D, num_rows, out, V);
-    if (spec_.logits_multiplier != 1.0f)
-      kc::Scale(out, num_rows * V, spec_.logits_multiplier, stream_);
-    HS_CUDA_CHECK(cudaMemcpyAsync(logits->data() + base, out, num_rows * V * sizeof(float),
-                                  cudaMemcpyDeviceToHost, stream_));
+  CudaLinear(step, spec_.lm_head, last, D, num_rows, logits_out, V);
+  if (spec_.logits_multiplier != 1.0f) {
+    kc::Scale(logits_out, num_rows * V, spec_.logits_multiplier, stream_);
   }
-  // Also keeps every host vector above alive until the copies that read them are done.
-  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamSynchronize(stream_), "forward step"));
-  return absl::OkStatus();
+}
+
+void CudaModel::DropGraphs() {
+  for (auto& [key, exec] : graphs_) cudaGraphExecDestroy(exec);
+  graphs_.clear();
+  graph_candidates_.clear();
+}
+
+absl::Status CudaModel::RunAsGraph(const GraphKey& key, const std::function<void()>& layers) {
+  // Graphs hold the addresses of the arena's and cuBLAS scratch buffers: when either moved,
+  // every graph is stale.
+  const int64_t arena_generation = std::get<3>(key), blas_generation = std::get<4>(key);
+  if (arena_generation != graph_arena_generation_ || blas_generation != graph_blas_generation_) {
+    DropGraphs();
+    graph_arena_generation_ = arena_generation;
+    graph_blas_generation_ = blas_generation;
+  }
+  if (auto it = graphs_.find(key); it != graphs_.end()) {
+    ++graph_launches_;
+    return kc::CudaStatus(cudaGraphLaunch(it->second, stream_), "cudaGraphLaunch");
+  }
+  auto candidate = graph_candidates_.find(key);
+  if (candidate == graph_candidates_.end() || candidate->second > arena_->capacity_bytes()) {
+    // First sight of this shape (or its scratch did not fit the arena yet): run it as is and
+    // remember what it needed; the next step of this shape is captured.
+    layers();
+    graph_candidates_[key] = arena_->high_water_bytes();
+    return absl::OkStatus();
+  }
+  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed),
+                                    "cudaStreamBeginCapture"));
+  layers();
+  cudaGraph_t captured = nullptr;
+  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamEndCapture(stream_, &captured),
+                                    "capturing a decode step"));
+  // The same allocations as the eager run of this shape, inside the arena: no overflow buffer
+  // (a stream-ordered allocation) was recorded.
+  HS_CHECK(!arena_->overflowed());
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t error = cudaGraphInstantiate(&exec, captured, 0);
+  cudaGraphDestroy(captured);
+  HS_RETURN_IF_ERROR(kc::CudaStatus(error, "cudaGraphInstantiate"));
+  if (graphs_.size() >= kMaxGraphs) DropGraphs();
+  graphs_[key] = exec;
+  ++graph_launches_;
+  return kc::CudaStatus(cudaGraphLaunch(exec, stream_), "cudaGraphLaunch");
 }
 
 }  // namespace hybridserve::engine

@@ -7,14 +7,18 @@
 
 #include <cuda_runtime.h>
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "engine/cuda/communicator.h"
 #include "engine/cuda/device_arena.h"
+#include "engine/cuda/cuda_step.h"
 #include "engine/cuda/device_weights.h"
 #include "engine/model/model_runner.h"
 #include "engine/model/model_spec.h"
@@ -59,6 +63,13 @@ class CudaModel : public ModelRunner {
   // all-reduced through comm, and only rank 0 computes logits (the others append none).
   void set_communicator(Communicator* comm) { comm_ = comm; }
 
+  // Decode steps as CUDA graphs (default on): a batch of decode steps only (one token per
+  // sequence) of a model without MoE layers is captured the second time its shape (batch size,
+  // block-table width rounded up to a power of two, cache) is seen and replayed after that, one
+  // launch for the whole step. Off: every step launches its kernels one by one.
+  void set_decode_graphs(bool on) { decode_graphs_ = on; }
+  int64_t graph_launches() const { return graph_launches_; }
+
   const ModelSpec& spec() const override { return spec_; }
   kernels::cuda::DType dtype() const { return weights_->dtype(); }
   kernels::cuda::DType kv_dtype() const { return kv_dtype_; }
@@ -76,6 +87,15 @@ class CudaModel : public ModelRunner {
     float* a = nullptr;  // -exp(A_log): [H] (Mamba2) or [I, N] (Mamba1), fp32
   };
 
+  // (batch size, block-table width, cache id, arena generation, cuBLAS scratch generation)
+  using GraphKey = std::tuple<int32_t, int32_t, uint64_t, int64_t, int64_t>;
+  static constexpr size_t kMaxGraphs = 256;
+  // Embedding, layers and the logits GEMM of a step whose layout is on the device.
+  void RunLayers(CudaStep& step, const int32_t* device_tokens, const int32_t* device_wanted,
+                 int64_t num_rows, float* logits_out);
+  absl::Status RunAsGraph(const GraphKey& key, const std::function<void()>& layers);
+  void DropGraphs();
+
   ModelSpec spec_;
   cudaStream_t stream_;
   std::unique_ptr<DeviceWeights> weights_;
@@ -85,6 +105,13 @@ class CudaModel : public ModelRunner {
   std::vector<LayerParams> layer_params_;
   std::vector<void*> param_allocations_;
   Communicator* comm_ = nullptr;
+  bool has_moe_ = false;
+  bool decode_graphs_ = true;
+  std::map<GraphKey, cudaGraphExec_t> graphs_;
+  std::map<GraphKey, int64_t> graph_candidates_;  // arena bytes the eager run needed
+  int64_t graph_arena_generation_ = -1;
+  int64_t graph_blas_generation_ = -1;
+  int64_t graph_launches_ = 0;
 };
 
 }  // namespace hybridserve::engine

@@ -35,6 +35,7 @@ void DeviceArena::Reset() {
     if (base_ != nullptr) HS_CUDA_CHECK(cudaFree(base_));
     capacity_ = RoundUp(high_water_ + high_water_ / 4);
     HS_CUDA_CHECK(cudaMalloc(&base_, static_cast<size_t>(capacity_)));
+    ++generation_;
   }
   used_ = 0;
   live_ = 0;

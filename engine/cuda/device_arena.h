@@ -42,6 +42,11 @@ class DeviceArena {
   void Release(const Mark& m);
 
   int64_t capacity_bytes() const { return capacity_; }
+  // Changes whenever the base buffer moves (a captured CUDA graph that used it is then stale).
+  int64_t generation() const { return generation_; }
+  // The most bytes live at once since Reset(), and whether any came from overflow buffers.
+  int64_t high_water_bytes() const { return high_water_; }
+  bool overflowed() const { return !overflow_.empty(); }
 
  private:
   cudaStream_t stream_;
@@ -50,6 +55,7 @@ class DeviceArena {
   int64_t used_ = 0;
   int64_t live_ = 0;        // bytes handed out and not released, overflow included
   int64_t high_water_ = 0;  // max of live_ since Reset()
+  int64_t generation_ = 0;
   struct Overflow {
     void* data;
     int64_t live_before;  // live_ when it was handed out

@@ -28,6 +28,7 @@ class LocalCommunicator : public Communicator {
   }
   int rank() const override { return rank_; }
   int world() const override { return static_cast<int>(group_->buffers.size()); }
+  bool capturable() const override { return false; }
 
   void AllReduceSum(float* data, int64_t n, cudaStream_t stream) override {
     if (n > capacity_) {

@@ -22,6 +22,7 @@ class NcclCommunicator : public Communicator {
   ~NcclCommunicator() override { ncclCommDestroy(comm_); }
   int rank() const override { return rank_; }
   int world() const override { return world_; }
+  bool capturable() const override { return true; }
 
   void AllReduceSum(float* data, int64_t n, cudaStream_t stream) override {
     if (n == 0) return;

@@ -45,6 +45,9 @@ class TensorParallelModel : public ModelRunner {
   const ModelSpec& spec() const override { return spec_; }
   int world() const { return threads_->world(); }
   const CudaModel& shard(int rank) const { return *shards_[rank]; }
+  void set_decode_graphs(bool on) {
+    for (auto& shard : shards_) shard->set_decode_graphs(on);
+  }
   absl::StatusOr<std::unique_ptr<ModelCache>> CreateCache(int64_t num_blocks,
                                                           int64_t block_size_tokens,
                                                           int64_t num_slots) override;

@@ -98,6 +98,7 @@ void* Blas::Scratch(int64_t bytes) {
     }
     HS_CUDA_CHECK(cudaMalloc(&scratch_, static_cast<size_t>(new_bytes)));
     scratch_bytes_ = new_bytes;
+    ++scratch_generation_;
   }
   return scratch_;
 }

@@ -31,6 +31,8 @@ class Blas {
               bool accumulate = false);
 
   cudaStream_t stream() const { return stream_; }
+  // Changes whenever the scratch buffer moves (a captured CUDA graph that used it is then stale).
+  int64_t scratch_generation() const { return scratch_generation_; }
 
  private:
   Blas(cublasHandle_t handle, cudaStream_t stream, void* workspace);
@@ -41,6 +43,7 @@ class Blas {
   void* workspace_;
   void* scratch_ = nullptr;
   int64_t scratch_bytes_ = 0;
+  int64_t scratch_generation_ = 0;
 };
 
 // out[t, n] += bias[n] over [T, N] (row stride), bias in wtype.
