@@ -3,7 +3,8 @@
 // shape (I = 8192, N = 16). One line per case: the mean time over timed runs after warm-up
 // (cudaEvent timing on one stream), and the case's throughput:
 //   Mamba2StateUpdate   state bytes read + written per second, and % of the H200's 4300 GB/s
-//   Mamba2ChunkScan     tokens/s and GFLOP/s of the chunked algorithm's useful products
+//   Mamba2ChunkScan     tokens/s and GFLOP/s of the chunked algorithm's useful products, for
+//                       both precisions (exact: fp32 cores; tf32: tensor cores)
 //   CausalConv1d        tokens/s and GB/s of x read + out written
 //   Mamba1Scan          tokens/s
 // Usage: cuda_ssm_bench [--iters N]  (default 20)
@@ -160,7 +161,7 @@ double ChunkScanFlops(int64_t tokens) {
   return flops;
 }
 
-void BenchChunkScan(cudaStream_t stream, int iters, int64_t tokens) {
+void BenchChunkScan(cudaStream_t stream, int iters, int64_t tokens, ScanPrecision precision) {
   const int64_t row = kConvChannels;
   const cpu::SsdShape shape{tokens, kHeads, kHeadDim, kGroups, kState, kChunk};
   Buffer xbc(tokens * row, -1.0f, 1.0f, 1), dt(tokens * kHeads, 0.01f, 0.5f, 2);
@@ -170,14 +171,15 @@ void BenchChunkScan(cudaStream_t stream, int iters, int64_t tokens) {
   const double ms = TimeMs(stream, iters, [&] {
     Mamba2ChunkScan(shape, xbc.get(), row, dt.get(), kHeads, A.get(), xbc.get() + kInner, row,
                     xbc.get() + kInner + kGroups * kState, row, D.get(), state.get(), y.get(),
-                    kInner, scratch.get(), stream);
+                    kInner, scratch.get(), stream, precision);
   });
   std::printf(
-      "Mamba2ChunkScan    tokens=%-6lld H=%lld P=%lld N=%lld G=%lld chunk=%lld  %9.4f ms  "
+      "Mamba2ChunkScan    %-6s tokens=%-6lld H=%lld P=%lld N=%lld G=%lld chunk=%lld  %9.4f ms  "
       "%11.0f tokens/s  %8.1f GFLOP/s\n",
-      static_cast<long long>(tokens), static_cast<long long>(kHeads),
-      static_cast<long long>(kHeadDim), static_cast<long long>(kState),
-      static_cast<long long>(kGroups), static_cast<long long>(kChunk), ms, tokens / (ms * 1e-3),
+      precision == ScanPrecision::kExact ? "exact" : "tf32", static_cast<long long>(tokens),
+      static_cast<long long>(kHeads), static_cast<long long>(kHeadDim),
+      static_cast<long long>(kState), static_cast<long long>(kGroups),
+      static_cast<long long>(kChunk), ms, tokens / (ms * 1e-3),
       ChunkScanFlops(tokens) / (ms * 1e-3) / 1e9);
 }
 
@@ -240,7 +242,9 @@ int main(int argc, char** argv) {
   cudaStream_t stream;
   HS_CUDA_CHECK(cudaStreamCreate(&stream));
   for (int64_t rows : {1, 16, 64, 256}) BenchStateUpdate(stream, iters, rows);
-  for (int64_t tokens : {512, 4096, 32768}) BenchChunkScan(stream, iters, tokens);
+  for (ScanPrecision precision : {ScanPrecision::kExact, ScanPrecision::kTensorCore}) {
+    for (int64_t tokens : {512, 4096, 32768}) BenchChunkScan(stream, iters, tokens, precision);
+  }
   BenchConv(stream, iters, 4096);
   BenchMamba1(stream, iters, 4096);
   HS_CUDA_CHECK(cudaStreamDestroy(stream));

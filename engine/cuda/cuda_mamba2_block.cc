@@ -54,6 +54,10 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
   float* states = step.cache->SsmStates(spec.ssm_layer);
   const int64_t state_floats = H * P * N;
   const size_t num_seqs = step.slots.size();
+  // The tensor-core scan (TF32 products, ~1e-3 of the output scale) is below the rounding of
+  // bf16/fp16 weights; fp32 models keep the exact scan (within 1e-5 of the CPU backend).
+  const kc::ScanPrecision scan_precision =
+      w.dtype() == kc::DType::kF32 ? kc::ScanPrecision::kExact : kc::ScanPrecision::kTensorCore;
   for (size_t s = 0; s < num_seqs;) {
     if (step.rows(s) == 0) {
       ++s;
@@ -76,7 +80,7 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
     const float* xs = xbc + row * CD;
     kc::Mamba2ChunkScan(shape, xs, CD, dt + row * width, width, a, xs + I, CD, xs + I + G * N, CD,
                         d_skip, states + step.slots[s] * state_floats, y + row * I, I, scratch,
-                        stream);
+                        stream, scan_precision);
     ++s;
   }
 

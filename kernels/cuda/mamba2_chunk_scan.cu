@@ -22,6 +22,8 @@
 // order than the CPU's eight-lane Dot, so results agree with it to a few ulps of the output scale
 // (plus expf's ulps). Scratch (floats): cum (double) [nc, H, Q]; exp(cum) and exp(cum_last - cum)
 // [nc, H, Q] each; CB [nc, G, Q, Q]; chunk states [nc, H, P, N].
+// ScanPrecision::kTensorCore swaps steps 2, 3 and 5 for the TF32 tensor-core kernels of
+// mamba2_chunk_scan_mma.cu (same scratch, same steps 1 and 4); kExact runs the kernels below.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -29,6 +31,7 @@
 
 #include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/mamba2_chunk_scan.cuh"
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::kernels::cuda {
@@ -94,33 +97,9 @@ __device__ __forceinline__ void BlockGemm(const LoadA& load_a, const LoadB& load
   }
 }
 
-// ---- problem description -----------------------------------------------------------------------
+// ---- scratch layout --------------------------------------------------------------------------
 
-struct ScanArgs {
-  int64_t T, H, P, N, G, Q;  // Q: chunk stride of the scratch arrays, min(chunk_size, T)
-  int64_t num_chunks;
-  const float* x;
-  int64_t x_stride;
-  const float* dt;
-  int64_t dt_stride;
-  const float* A;
-  const float* B;
-  int64_t b_stride;
-  const float* C;
-  int64_t c_stride;
-  const float* D;
-  float* state;  // [H, P, N]
-  float* y;
-  int64_t y_stride;
-  double* cum;          // [nc, H, Q]
-  float* exp_cum;       // [nc, H, Q]  exp(cum_l)
-  float* decay_to_end;  // [nc, H, Q]  exp(cum_last - cum_l)
-  float* cb;            // [nc, G, Q, Q]
-  float* chunk_states;  // [nc, H, P, N]
-
-  __device__ int64_t ChunkLength(int64_t c) const { return min(Q, T - c * Q); }
-  __device__ int64_t Group(int64_t h) const { return h / (H / G); }
-};
+using ssd::ScanArgs;
 
 struct ScratchLayout {
   int64_t cum, exp_cum, decay_to_end, cb, chunk_states, total;  // offsets in floats
@@ -263,18 +242,41 @@ __global__ void __launch_bounds__(kGemmThreads) ChunkStateKernel(ScanArgs args) 
 // ---- 4. state passing across chunks
 // ---------------------------------------------------------------
 
+// Each thread's chunks are sequential, so the loads of the next kStatePassAhead chunks' own
+// states and decays are issued before they are needed (the store of chunk c's entering state
+// would otherwise hold back every later load, one memory latency per chunk). The arithmetic is the
+// same multiply and add per chunk, in chunk order.
+constexpr int kStatePassAhead = 8;
+
 __global__ void StatePassKernel(ScanArgs args) {
   const int64_t per_chunk = args.H * args.P * args.N;
   const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= per_chunk) return;
   const int64_t h = e / (args.P * args.N);
+  const int64_t nc = args.num_chunks;
+  // own[i], decay[i]: the own state and exp(cum_last) of chunk c with c % kStatePassAhead == i.
+  float own[kStatePassAhead], decay[kStatePassAhead];
+#pragma unroll
+  for (int i = 0; i < kStatePassAhead; ++i) {
+    if (i < nc) {
+      own[i] = args.chunk_states[i * per_chunk + e];
+      decay[i] = args.exp_cum[(i * args.H + h) * args.Q + args.ChunkLength(i) - 1];
+    }
+  }
   float s = args.state[e];
-  for (int64_t c = 0; c < args.num_chunks; ++c) {
-    float* slot = args.chunk_states + c * per_chunk + e;
-    const float own = *slot;
-    *slot = s;  // the state entering chunk c
-    const float chunk_decay = args.exp_cum[(c * args.H + h) * args.Q + args.ChunkLength(c) - 1];
-    s = chunk_decay * s + own;
+  for (int64_t c0 = 0; c0 < nc; c0 += kStatePassAhead) {
+#pragma unroll
+    for (int i = 0; i < kStatePassAhead; ++i) {
+      const int64_t c = c0 + i;
+      if (c >= nc) break;
+      args.chunk_states[c * per_chunk + e] = s;  // the state entering chunk c
+      s = decay[i] * s + own[i];
+      const int64_t next = c + kStatePassAhead;
+      if (next < nc) {
+        own[i] = args.chunk_states[next * per_chunk + e];
+        decay[i] = args.exp_cum[(next * args.H + h) * args.Q + args.ChunkLength(next) - 1];
+      }
+    }
   }
   args.state[e] = s;
 }
@@ -355,7 +357,8 @@ int64_t Mamba2ChunkScanScratchFloats(const cpu::SsdShape& shape) {
 void Mamba2ChunkScan(const cpu::SsdShape& shape, const float* x, int64_t x_stride, const float* dt,
                      int64_t dt_stride, const float* A, const float* B, int64_t b_stride,
                      const float* C, int64_t c_stride, const float* D, float* state, float* y,
-                     int64_t y_stride, float* scratch, cudaStream_t stream) {
+                     int64_t y_stride, float* scratch, cudaStream_t stream,
+                     ScanPrecision precision) {
   HS_CHECK(shape.chunk_size > 0 && shape.num_groups > 0);
   HS_CHECK(shape.num_heads % shape.num_groups == 0);
   if (shape.num_tokens <= 0) return;
@@ -392,6 +395,18 @@ void Mamba2ChunkScan(const cpu::SsdShape& shape, const float* x, int64_t x_strid
   const unsigned nc = static_cast<unsigned>(args.num_chunks);
   ChunkCumsumKernel<<<Blocks(args.num_chunks * args.H, 128), 128, 0, stream>>>(args);
   HS_CUDA_CHECK_LAUNCH();
+
+  if (precision == ScanPrecision::kTensorCore) {
+    // The tensor-core kernels address within a chunk with int offsets.
+    const int64_t widest = std::max({x_stride, dt_stride, b_stride, c_stride, y_stride, args.Q});
+    HS_CHECK(args.Q * widest < (int64_t{1} << 31) && args.P * args.N < (int64_t{1} << 31));
+    ssd::LaunchChunkCbMma(args, stream);
+    ssd::LaunchChunkStateMma(args, stream);
+    StatePassKernel<<<Blocks(args.H * args.P * args.N, 256), 256, 0, stream>>>(args);
+    HS_CUDA_CHECK_LAUNCH();
+    ssd::LaunchChunkOutputMma(args, stream);
+    return;
+  }
 
   const unsigned q_tiles = Blocks(args.Q, kTileM);
   ChunkCbKernel<<<dim3(q_tiles * Blocks(args.Q, kTileN), static_cast<unsigned>(args.G), nc),

@@ -156,14 +156,27 @@ void CausalConv1d(const float* x, int64_t x_stride, int64_t channels, int64_t ke
                   const float* weight, const float* bias, bool apply_silu, const BatchLayout& batch,
                   float* conv_state, float* out, int64_t out_stride, cudaStream_t stream);
 
+// How the chunked scan computes its three products (C B^T, the chunk states, the outputs):
+//   kExact       fp32 multiply-adds on the CUDA cores in the CPU op's order: within a few fp32
+//                ulps of cpu::Mamba2ChunkScan (fp32 models).
+//   kTensorCore  tensor cores with TF32 operands (10-bit mantissa) and fp32 accumulation, ~2x
+//                faster (H200, Nemotron-H-8B shape: 1.40 vs 2.70 ms at 4096 tokens): within
+//                ~1e-3 of the output scale, below the rounding of bf16/fp16 weights (the engine
+//                picks it for those models).
+// The cumulative sums, decays and the state passing across chunks are the same fp32/double code
+// in both.
+enum class ScanPrecision { kExact, kTensorCore };
+
 // Mamba2 SSD chunked scan for ONE sequence's rows (the prefill path; as cpu::Mamba2ChunkScan):
 // from state (its slot's [H, P, N], fp32) and leaving the final state in it. A, D: [H] fp32
-// (D may be null). Scratch: at least Mamba2ChunkScanScratchFloats(shape) floats.
+// (D may be null). Scratch: at least Mamba2ChunkScanScratchFloats(shape) floats (either
+// precision).
 int64_t Mamba2ChunkScanScratchFloats(const cpu::SsdShape& shape);
 void Mamba2ChunkScan(const cpu::SsdShape& shape, const float* x, int64_t x_stride, const float* dt,
                      int64_t dt_stride, const float* A, const float* B, int64_t b_stride,
                      const float* C, int64_t c_stride, const float* D, float* state, float* y,
-                     int64_t y_stride, float* scratch, cudaStream_t stream);
+                     int64_t y_stride, float* scratch, cudaStream_t stream,
+                     ScanPrecision precision = ScanPrecision::kExact);
 
 // Mamba2 single-step state update for many sequences at once (the decode path): row r (one token)
 // updates slot slots[r] of state ([num_slots, H, P, N], fp32). x: [R, H, P], dt: [R, H],
