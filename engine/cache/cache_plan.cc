@@ -31,11 +31,15 @@ absl::StatusOr<CachePlan> PlanCache(const ModelSpec& spec, const CacheOptions& o
       options.num_slots < 0 || options.max_running < 0) {
     return absl::InvalidArgumentError("cache budgets, pool sizes and max_running must be >= 0");
   }
+  if (options.kv_element_bytes != 2 && options.kv_element_bytes != 4) {
+    return absl::InvalidArgumentError(absl::StrCat("a KV element is 2 or 4 bytes, not ",
+                                                   options.kv_element_bytes));
+  }
   CachePlan plan;
   plan.block_size_tokens = options.block_size_tokens;
   for (const KvLayerShape& kv : KvLayerShapes(spec)) {
-    plan.kv_bytes_per_block += 2 * options.block_size_tokens * kv.num_kv_heads * kv.head_dim *
-                               static_cast<int64_t>(sizeof(float));
+    plan.kv_bytes_per_block +=
+        2 * options.block_size_tokens * kv.num_kv_heads * kv.head_dim * options.kv_element_bytes;
   }
   for (const SsmLayerShape& ssm : SsmLayerShapes(spec)) {
     plan.ssm_bytes_per_slot += (ssm.conv_channels * ssm.conv_width + ssm.state_floats) *

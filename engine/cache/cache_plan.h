@@ -29,6 +29,9 @@ struct CacheOptions {
   // Sequences running at once (0: as many as the pools hold, at most kDefaultMaxRunning).
   int64_t max_running = 0;
   StateDType state_dtype = StateDType::kFloat32;
+  // Bytes of one stored K or V element (4: fp32; 2: a bf16/fp16 KV cache on the GPU). The engine
+  // sets it from its model runner.
+  int64_t kv_element_bytes = 4;
 };
 
 struct CachePlan {

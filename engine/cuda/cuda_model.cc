@@ -1,6 +1,5 @@
 #include "engine/cuda/cuda_model.h"
 
-#include <filesystem>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -11,7 +10,6 @@
 #include "engine/cuda/cuda_step.h"
 #include "engine/cuda/step_kernels.h"
 #include "engine/model/chunk_validation.h"
-#include "engine/model/config_reader.h"
 #include "engine/model/families/family_registry.h"
 #include "engine/model/weight_store.h"
 #include "kernels/cuda/cuda_check.h"
@@ -81,13 +79,7 @@ CudaModel::~CudaModel() {
 
 absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Load(const std::string& dir,
                                                            const CudaModelOptions& options) {
-  const std::string path = dir + "/config.json";
-  if (!std::filesystem::exists(path)) {
-    return absl::NotFoundError(absl::StrCat(
-        path, ": no such file; --model must name a Hugging Face checkpoint directory"));
-  }
-  HS_ASSIGN_OR_RETURN(nlohmann::json config, LoadConfigJsonFile(path));
-  HS_ASSIGN_OR_RETURN(ModelSpec spec, BuildModelSpec(config));
+  HS_ASSIGN_OR_RETURN(ModelSpec spec, LoadModelSpec(dir));
   HS_ASSIGN_OR_RETURN(std::unique_ptr<Checkpoint> checkpoint, Checkpoint::Open(dir));
   return Create(std::move(spec), *checkpoint, options);
 }

@@ -74,6 +74,7 @@ class CudaModel : public ModelRunner {
   kernels::cuda::DType dtype() const { return weights_->dtype(); }
   kernels::cuda::DType kv_dtype() const { return kv_dtype_; }
   int64_t weight_bytes() const { return weights_->bytes(); }
+  int64_t kv_element_bytes() const override { return kernels::cuda::DTypeBytes(kv_dtype_); }
   absl::StatusOr<std::unique_ptr<ModelCache>> CreateCache(int64_t num_blocks,
                                                           int64_t block_size_tokens,
                                                           int64_t num_slots) override;

@@ -2,12 +2,10 @@
 
 #include <cuda_runtime.h>
 
-#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "engine/cuda/nccl_communicator.h"
-#include "engine/model/config_reader.h"
 #include "engine/model/families/family_registry.h"
 #include "engine/model/weight_store.h"
 #include "engine/parallel/shard_plan.h"
@@ -105,13 +103,7 @@ absl::Status TensorParallelModel::Connect(const TensorParallelOptions& options) 
 
 absl::StatusOr<std::unique_ptr<TensorParallelModel>> TensorParallelModel::Load(
     const std::string& dir, const TensorParallelOptions& options) {
-  const std::string path = dir + "/config.json";
-  if (!std::filesystem::exists(path)) {
-    return absl::NotFoundError(absl::StrCat(
-        path, ": no such file; --model must name a Hugging Face checkpoint directory"));
-  }
-  HS_ASSIGN_OR_RETURN(nlohmann::json config, LoadConfigJsonFile(path));
-  HS_ASSIGN_OR_RETURN(ModelSpec spec, BuildModelSpec(config));
+  HS_ASSIGN_OR_RETURN(ModelSpec spec, LoadModelSpec(dir));
   HS_ASSIGN_OR_RETURN(std::unique_ptr<Checkpoint> checkpoint, Checkpoint::Open(dir));
   return Create(std::move(spec), *checkpoint, options);
 }

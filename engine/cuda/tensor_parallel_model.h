@@ -43,6 +43,7 @@ class TensorParallelModel : public ModelRunner {
   ~TensorParallelModel() override;
 
   const ModelSpec& spec() const override { return spec_; }
+  int64_t kv_element_bytes() const override { return shards_[0]->kv_element_bytes(); }
   int world() const { return threads_->world(); }
   const CudaModel& shard(int rank) const { return *shards_[rank]; }
   void set_decode_graphs(bool on) {

@@ -1,7 +1,6 @@
 #include "engine/model/cpu_model.h"
 
 #include <algorithm>
-#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -12,32 +11,17 @@
 #include "engine/model/blocks/mamba2_block.h"
 #include "engine/model/blocks/zamba_shared_block.h"
 #include "engine/model/chunk_validation.h"
-#include "engine/model/config_reader.h"
 #include "engine/model/families/family_registry.h"
 #include "kernels/cpu/ops.h"
-#include "nlohmann/json.hpp"
 
 namespace hybridserve::engine {
-namespace {
-
-absl::StatusOr<nlohmann::json> ReadConfig(const std::string& dir) {
-  const std::string path = dir + "/config.json";
-  if (!std::filesystem::exists(path)) {
-    return absl::NotFoundError(absl::StrCat(
-        path, ": no such file; --model must name a Hugging Face checkpoint directory"));
-  }
-  return LoadConfigJsonFile(path);
-}
-
-}  // namespace
 
 CpuModel::CpuModel(ModelSpec spec, std::unique_ptr<WeightStore> weights, int num_threads)
     : spec_(std::move(spec)), weights_(std::move(weights)), pool_(num_threads) {}
 
 absl::StatusOr<std::unique_ptr<CpuModel>> CpuModel::Load(const std::string& dir,
                                                          const CpuModelOptions& options) {
-  HS_ASSIGN_OR_RETURN(nlohmann::json config, ReadConfig(dir));
-  HS_ASSIGN_OR_RETURN(ModelSpec spec, BuildModelSpec(config));
+  HS_ASSIGN_OR_RETURN(ModelSpec spec, LoadModelSpec(dir));
   HS_ASSIGN_OR_RETURN(std::unique_ptr<Checkpoint> checkpoint, Checkpoint::Open(dir));
   return Create(std::move(spec), *checkpoint, options);
 }

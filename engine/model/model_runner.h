@@ -22,6 +22,8 @@ class ModelRunner {
   virtual ~ModelRunner() = default;
 
   virtual const ModelSpec& spec() const = 0;
+  // Bytes of one K or V element in this runner's caches (the cache planner sizes blocks by it).
+  virtual int64_t kv_element_bytes() const { return 4; }
 
   // Caches of this backend's kind for num_blocks KV blocks and num_slots SSM slots, zeroed.
   // ResourceExhausted when the memory is not there.

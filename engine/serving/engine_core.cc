@@ -47,7 +47,9 @@ absl::StatusOr<std::unique_ptr<EngineCore>> EngineCore::Create(ModelRunner* mode
   if (options.max_waiting < 0 || options.stream_buffer_events < 1) {
     return absl::InvalidArgumentError("max_waiting must be >= 0 and stream_buffer_events >= 1");
   }
-  HS_ASSIGN_OR_RETURN(CachePlan plan, PlanCache(model->spec(), options.cache));
+  CacheOptions cache_options = options.cache;
+  cache_options.kv_element_bytes = model->kv_element_bytes();
+  HS_ASSIGN_OR_RETURN(CachePlan plan, PlanCache(model->spec(), cache_options));
   HS_ASSIGN_OR_RETURN(std::unique_ptr<ModelCache> cache,
                       model->CreateCache(plan.num_blocks, plan.block_size_tokens, plan.num_slots));
   return std::unique_ptr<EngineCore>(

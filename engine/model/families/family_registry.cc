@@ -1,5 +1,7 @@
 #include "engine/model/families/family_registry.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
@@ -82,6 +84,16 @@ absl::StatusOr<ModelSpec> BuildModelSpec(const nlohmann::json& config) {
   if (spec.model_type.empty()) spec.model_type = match->model_type;
   HS_RETURN_IF_ERROR(FinalizeSpec(&spec));
   return spec;
+}
+
+absl::StatusOr<ModelSpec> LoadModelSpec(const std::string& dir) {
+  const std::string path = dir + "/config.json";
+  if (!std::filesystem::exists(path)) {
+    return absl::NotFoundError(absl::StrCat(
+        path, ": no such file; --model must name a Hugging Face checkpoint directory"));
+  }
+  HS_ASSIGN_OR_RETURN(nlohmann::json config, LoadConfigJsonFile(path));
+  return BuildModelSpec(config);
 }
 
 }  // namespace hybridserve::engine

@@ -16,6 +16,10 @@ namespace hybridserve::engine {
 // InvalidArgument error listing every supported one.
 absl::StatusOr<ModelSpec> BuildModelSpec(const nlohmann::json& config);
 
+// The spec of the checkpoint directory `dir` (its config.json); NotFound, saying what --model
+// must name, when there is no config.json.
+absl::StatusOr<ModelSpec> LoadModelSpec(const std::string& dir);
+
 // The architectures BuildModelSpec accepts, in table order.
 std::vector<std::string> SupportedArchitectures();
 

@@ -12,12 +12,13 @@
 #include "engine/cuda/cuda_model.h"
 #include "engine/model/greedy_run.h"
 #include "gtest/gtest.h"
+#include "tests/cuda/engine/golden_families.h"
 
 namespace hybridserve::engine {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kData = fs::path(HS_TEST_DATA_DIR) / "golden" / "data";
+const fs::path kData = testing::GoldenData();
 
 constexpr int64_t kBlock = 4;
 constexpr int kSeqs = 3;
@@ -105,16 +106,7 @@ TEST_P(DecodeGraphTest, GraphsGiveTheLogitsOfPlainLaunches) {
   }
 }
 
-std::vector<std::string> Families() {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::directory_iterator(kData)) {
-    if (fs::exists(entry.path() / "reference.json")) out.push_back(entry.path().filename());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-INSTANTIATE_TEST_SUITE_P(Golden, DecodeGraphTest, ::testing::ValuesIn(Families()),
+INSTANTIATE_TEST_SUITE_P(Golden, DecodeGraphTest, ::testing::ValuesIn(testing::GoldenFamilies()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

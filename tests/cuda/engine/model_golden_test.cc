@@ -31,23 +31,16 @@
 #include "engine/model/cache_store.h"
 #include "engine/model/greedy_run.h"
 #include "gtest/gtest.h"
+#include "tests/cuda/engine/golden_families.h"
 #include "nlohmann/json.hpp"
 
 namespace hybridserve::engine {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kData = fs::path(HS_TEST_DATA_DIR) / "golden" / "data";
-
-double MaxRowError(const std::vector<float>& actual, const std::vector<float>& expected) {
-  double scale = 1.0, err = 0.0;
-  for (float v : expected) scale = std::max(scale, std::fabs(static_cast<double>(v)));
-  for (size_t i = 0; i < expected.size(); ++i) {
-    if (!std::isfinite(actual[i])) return INFINITY;
-    err = std::max(err, std::fabs(static_cast<double>(actual[i]) - expected[i]));
-  }
-  return err / scale;
-}
+using testing::GoldenFamilies;
+using testing::MaxRowError;
+const fs::path kData = testing::GoldenData();
 
 struct Variant {
   std::string name;
@@ -92,9 +85,8 @@ TEST_P(CudaGoldenTest, MatchesTransformers) {
       worst = std::max(worst, MaxRowError(run->step_logits[t], step_logits[t]));
       const int32_t ours = run->generated_tokens[t], want = expected_tokens[t];
       if (ours == want) continue;
-      double scale = 1.0;
-      for (float v : step_logits[t]) scale = std::max(scale, std::fabs(static_cast<double>(v)));
-      const double margin = (step_logits[t][want] - step_logits[t][ours]) / scale;
+      const double margin =
+          (step_logits[t][want] - step_logits[t][ours]) / testing::RowScale(step_logits[t]);
       std::printf("%s %s %s: step %zu chose %d, reference %d (reference margin %.3g)\n",
                   family.c_str(), variant.name.c_str(), c["name"].get<std::string>().c_str(), t,
                   ours, want, margin);
@@ -109,19 +101,10 @@ TEST_P(CudaGoldenTest, MatchesTransformers) {
               variant.name.c_str(), worst, variant.tolerance);
 }
 
-std::vector<std::string> Families() {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::directory_iterator(kData)) {
-    if (fs::exists(entry.path() / "reference.json")) out.push_back(entry.path().filename());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Golden, CudaGoldenTest,
     ::testing::Combine(
-        ::testing::ValuesIn(Families()),
+        ::testing::ValuesIn(GoldenFamilies()),
         ::testing::Values(Variant{"f32", CudaDType::kF32, CudaDType::kF32, 0, 1e-4, true},
                           Variant{"f32_chunk5", CudaDType::kF32, CudaDType::kF32, 5, 1e-4, true},
                           Variant{"bf16", CudaDType::kBF16, CudaDType::kF32, 0, 0.1, true},

@@ -27,27 +27,15 @@
 #include "engine/model/greedy_run.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/cuda/engine/golden_families.h"
 
 namespace hybridserve::engine {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kData = fs::path(HS_TEST_DATA_DIR) / "golden" / "data";
-
-double Scale(const std::vector<float>& row) {
-  double scale = 1.0;
-  for (float v : row) scale = std::max(scale, std::fabs(static_cast<double>(v)));
-  return scale;
-}
-
-double MaxRowError(const std::vector<float>& actual, const std::vector<float>& expected) {
-  double err = 0.0;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    if (!std::isfinite(actual[i])) return INFINITY;
-    err = std::max(err, std::fabs(static_cast<double>(actual[i]) - expected[i]));
-  }
-  return err / Scale(expected);
-}
+using testing::GoldenFamilies;
+using testing::MaxRowError;
+const fs::path kData = testing::GoldenData();
 
 struct Variant {
   std::string name;
@@ -99,7 +87,7 @@ TEST_P(TensorParallelTest, MatchesOneGpu) {
       const int32_t ours = got->generated_tokens[t], theirs = want->generated_tokens[t];
       if (ours == theirs) continue;
       const std::vector<float>& row = want->step_logits[t];
-      const double margin = (row[theirs] - row[ours]) / Scale(row);
+      const double margin = (row[theirs] - row[ours]) / testing::RowScale(row);
       std::printf("%s %s %s: step %zu chose %d, one GPU %d (margin %.3g)\n", family.c_str(),
                   variant.name.c_str(), c["name"].get<std::string>().c_str(), t, ours, theirs,
                   margin);
@@ -113,19 +101,10 @@ TEST_P(TensorParallelTest, MatchesOneGpu) {
               variant.name.c_str(), worst, variant.tolerance);
 }
 
-std::vector<std::string> Families() {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::directory_iterator(kData)) {
-    if (fs::exists(entry.path() / "reference.json")) out.push_back(entry.path().filename());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Golden, TensorParallelTest,
     ::testing::Combine(
-        ::testing::ValuesIn(Families()),
+        ::testing::ValuesIn(GoldenFamilies()),
         ::testing::Values(Variant{"sim2_f32", 2, true, CudaDType::kF32, 0, 1e-4},
                           Variant{"sim2_f32_chunk5", 2, true, CudaDType::kF32, 5, 1e-4},
                           Variant{"sim4_f32", 4, true, CudaDType::kF32, 0, 1e-4},

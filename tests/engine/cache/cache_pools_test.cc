@@ -81,6 +81,17 @@ TEST(CachePlanTest, SizesEachPoolFromItsOwnBudgetAndClampsMaxRunning) {
   EXPECT_EQ(other->ssm_bytes_per_slot, plan->ssm_bytes_per_slot);
   EXPECT_EQ(other->kv_bytes_per_block, 2 * plan->kv_bytes_per_block);
 
+  // A 2-byte KV cache (bf16/fp16 on the GPU) fits twice the blocks in the same budget.
+  CacheOptions half = options;
+  half.kv_element_bytes = 2;
+  auto bf16 = PlanCache(spec, half);
+  ASSERT_TRUE(bf16.ok());
+  EXPECT_EQ(2 * bf16->kv_bytes_per_block, other->kv_bytes_per_block);
+  EXPECT_EQ(bf16->num_blocks, options.kv_cache_bytes / bf16->kv_bytes_per_block);
+  EXPECT_GE(bf16->num_blocks, 2 * other->num_blocks);
+  half.kv_element_bytes = 3;
+  EXPECT_EQ(PlanCache(spec, half).status().code(), absl::StatusCode::kInvalidArgument);
+
   // The SSM budget limits concurrency: a larger request is clamped with a warning.
   options.ssm_cache_bytes = 3 * plan->ssm_bytes_per_slot + 1;
   options.max_running = 10;
