@@ -178,10 +178,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", std::string(model.status().message()).c_str());
       return 1;
     }
-    std::printf("== %s (%s, %d GPU, decode graphs %s): %.2fB matmul params, %.2f GB of weights read per decode step\n",
-                std::string(config_name).c_str(), dtype_name.c_str(), tp, graphs ? "on" : "off",
-                shape.matmul_params / 1e9,
-                shape.weight_bytes_read / 1e9);
+    std::printf(
+        "== %s (%s, %d GPU, decode graphs %s): %.2fB matmul params, %.2f GB of weights read per "
+        "decode step\n",
+        std::string(config_name).c_str(), dtype_name.c_str(), tp, graphs ? "on" : "off",
+        shape.matmul_params / 1e9, shape.weight_bytes_read / 1e9);
     std::uniform_int_distribution<int32_t> token(0, static_cast<int32_t>(spec->vocab_size - 1));
 
     for (int64_t L : prefill) {

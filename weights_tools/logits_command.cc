@@ -55,11 +55,10 @@ int LogitsCommand(const std::vector<std::string>& args) {
       return 0;
     }
   }
-  auto line = CommandLine::Parse(
-      args,
-      {"model", "tokens", "generate", "prefill-chunk", "threads", "device", "dtype", "kv-dtype",
-       "tensor-parallel-size"},
-      {"json"});
+  auto line = CommandLine::Parse(args,
+                                 {"model", "tokens", "generate", "prefill-chunk", "threads",
+                                  "device", "dtype", "kv-dtype", "tensor-parallel-size"},
+                                 {"json"});
   if (!line.ok()) {
     std::fprintf(stderr, "hybridtool logits: %s\n", line.status().message().data());
     return 2;

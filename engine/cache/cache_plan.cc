@@ -32,8 +32,8 @@ absl::StatusOr<CachePlan> PlanCache(const ModelSpec& spec, const CacheOptions& o
     return absl::InvalidArgumentError("cache budgets, pool sizes and max_running must be >= 0");
   }
   if (options.kv_element_bytes != 2 && options.kv_element_bytes != 4) {
-    return absl::InvalidArgumentError(absl::StrCat("a KV element is 2 or 4 bytes, not ",
-                                                   options.kv_element_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a KV element is 2 or 4 bytes, not ", options.kv_element_bytes));
   }
   CachePlan plan;
   plan.block_size_tokens = options.block_size_tokens;

@@ -5,7 +5,8 @@
 
 namespace hybridserve::engine {
 
-void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, float* out) {
+void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, float in_scale,
+                   float* out, float out_scale, bool accumulate) {
   namespace kc = kernels::cuda;
   const int64_t T = step.num_tokens;
   const int64_t q_dim = spec.num_heads * spec.head_dim;
@@ -14,13 +15,29 @@ void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, fl
   float* q = step.arena->Alloc<float>(T * q_dim);   // [T, nq, hd]
   float* k = step.arena->Alloc<float>(T * kv_dim);  // [T, nkv, hd]
   float* v = step.arena->Alloc<float>(T * kv_dim);  // [T, nkv, hd]
-  CudaLinear(step, spec.q_proj, x, in, T, q, q_dim);
-  CudaLinear(step, spec.k_proj, x, in, T, k, kv_dim);
-  CudaLinear(step, spec.v_proj, x, in, T, v, kv_dim);
+  // The input scale and the key multiplier ride on the GEMMs where the products alone are
+  // scaled: no biases to keep unscaled, no adapters reading the same input.
+  const bool adapters = spec.q_lora.present() || spec.k_lora.present() || spec.v_lora.present();
+  const bool biases =
+      spec.q_proj.bias.present() || spec.k_proj.bias.present() || spec.v_proj.bias.present();
+  if (in_scale != 1.0f && (adapters || biases)) {
+    float* scaled = step.arena->Alloc<float>(T * in);
+    kc::CopyRows(x, in, scaled, in, T, in, step.stream);
+    kc::Scale(scaled, T * in, in_scale, step.stream);
+    x = scaled;
+    in_scale = 1.0f;
+  }
+  const bool fold_key = !spec.k_lora.present();
+  CudaLinear(step, spec.q_proj, x, in, T, q, q_dim, false, in_scale);
+  CudaLinear(step, spec.k_proj, x, in, T, k, kv_dim, false,
+             fold_key ? in_scale * spec.key_multiplier : in_scale);
+  CudaLinear(step, spec.v_proj, x, in, T, v, kv_dim, false, in_scale);
   CudaLora(step, spec.q_lora, x, in, T, q, q_dim);
   CudaLora(step, spec.k_lora, x, in, T, k, kv_dim);
   CudaLora(step, spec.v_lora, x, in, T, v, kv_dim);
-  if (spec.key_multiplier != 1.0f) kc::Scale(k, T * kv_dim, spec.key_multiplier, step.stream);
+  if (!fold_key && spec.key_multiplier != 1.0f) {
+    kc::Scale(k, T * kv_dim, spec.key_multiplier, step.stream);
+  }
   if (spec.rope.rotary_dim > 0) {
     kc::ApplyRope(q, q_dim, step.positions, T, spec.num_heads, spec.head_dim, spec.rope.rotary_dim,
                   spec.rope.theta, step.stream);
@@ -34,7 +51,8 @@ void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, fl
       static_cast<int32_t>(spec.num_heads), static_cast<int32_t>(spec.head_dim)));
   kc::PagedAttention(q, q_dim, static_cast<int32_t>(spec.num_heads), spec.scale, step.batch, kv,
                      attended, q_dim, scratch, step.stream);
-  CudaLinear(step, spec.o_proj, attended, q_dim, T, out, spec.o_proj.out_dim);
+  CudaLinear(step, spec.o_proj, attended, q_dim, T, out, spec.o_proj.out_dim, accumulate,
+             out_scale);
 }
 
 }  // namespace hybridserve::engine

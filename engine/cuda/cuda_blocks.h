@@ -13,18 +13,23 @@
 
 namespace hybridserve::engine {
 
-// out[T, out_dim] (row stride out_stride) (+)= x . W^T + b.
+// out[T, out_dim] (row stride out_stride) (+)= scale * (x . W^T + b).
 void CudaLinear(const CudaStep& step, const LinearSpec& linear, const float* x, int64_t x_stride,
-                int64_t num_tokens, float* out, int64_t out_stride, bool accumulate = false);
+                int64_t num_tokens, float* out, int64_t out_stride, bool accumulate = false,
+                float scale = 1.0f);
 // out += up(down(x)) when present.
 void CudaLora(const CudaStep& step, const LoraSpec& lora, const float* x, int64_t x_stride,
               int64_t num_tokens, float* out, int64_t out_stride);
 
-void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, float* out);
-void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x,
-                float* out);  // a: [H] = -exp(A_log)
-void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const float* x,
-                float* out);  // a: [I, N] = -exp(A_log)
+// The mixers write out (+)= out_scale * result (accumulate: add to out), the scale riding on
+// the output projection's GEMM; attention reads in_scale * x (folded into its q/k/v GEMMs when
+// they have no biases or adapters).
+void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, float in_scale,
+                   float* out, float out_scale, bool accumulate);
+void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x, float* out,
+                float out_scale, bool accumulate);  // a: [H] = -exp(A_log)
+void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const float* x, float* out,
+                float out_scale, bool accumulate);  // a: [I, N] = -exp(A_log)
 void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_tokens, float* out,
              bool accumulate);
 void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bool accumulate);

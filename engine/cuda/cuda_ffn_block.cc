@@ -31,18 +31,7 @@ void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_to
     kc::Activate(up, F, T, F, spec.activation, step.stream);
   }
   const int64_t out_dim = spec.down_proj.out_dim;
-  if (spec.down_multiplier == 1.0f) {
-    CudaLinear(step, spec.down_proj, hidden, F, T, out, out_dim, accumulate);
-    return;
-  }
-  float* down = step.arena->Alloc<float>(T * out_dim);
-  CudaLinear(step, spec.down_proj, hidden, F, T, down, out_dim);
-  if (accumulate) {
-    kc::Axpy(spec.down_multiplier, down, out_dim, out, out_dim, T, out_dim, step.stream);
-  } else {
-    kc::Scale(down, T * out_dim, spec.down_multiplier, step.stream);
-    kc::CopyRows(down, out_dim, out, out_dim, T, out_dim, step.stream);
-  }
+  CudaLinear(step, spec.down_proj, hidden, F, T, out, out_dim, accumulate, spec.down_multiplier);
 }
 
 void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bool accumulate) {

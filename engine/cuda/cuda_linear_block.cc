@@ -6,11 +6,25 @@
 namespace hybridserve::engine {
 
 void CudaLinear(const CudaStep& step, const LinearSpec& linear, const float* x, int64_t x_stride,
-                int64_t num_tokens, float* out, int64_t out_stride, bool accumulate) {
+                int64_t num_tokens, float* out, int64_t out_stride, bool accumulate, float scale) {
+  namespace kc = kernels::cuda;
   if (num_tokens == 0) return;
-  step.blas->Linear(x, x_stride, step.weights->dtype(), step.weights->Get(linear.weight),
-                    step.weights->Get(linear.bias), num_tokens, linear.in_dim, linear.out_dim, out,
-                    out_stride, accumulate);
+  const void* bias = step.weights->Get(linear.bias);
+  const int64_t n = linear.out_dim;
+  if (scale == 1.0f || bias == nullptr) {
+    // The scale rides on the GEMM (cuBLAS's alpha).
+    step.blas->Linear(x, x_stride, step.weights->dtype(), step.weights->Get(linear.weight), bias,
+                      num_tokens, linear.in_dim, n, out, out_stride, accumulate, scale);
+    return;
+  }
+  // A scaled product with a bias: x . W^T + b in a temporary, then scaled into out.
+  float* product = step.arena->Alloc<float>(num_tokens * n);
+  step.blas->Linear(x, x_stride, step.weights->dtype(), step.weights->Get(linear.weight), bias,
+                    num_tokens, linear.in_dim, n, product, n);
+  if (!accumulate)
+    HS_CUDA_CHECK(cudaMemset2DAsync(out, out_stride * sizeof(float), 0, n * sizeof(float),
+                                    num_tokens, step.stream));
+  kc::Axpy(scale, product, n, out, out_stride, num_tokens, n, step.stream);
 }
 
 void CudaLora(const CudaStep& step, const LoraSpec& lora, const float* x, int64_t x_stride,

@@ -9,8 +9,8 @@
 
 namespace hybridserve::engine {
 
-void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const float* x,
-                float* out) {
+void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const float* x, float* out,
+                float out_scale, bool accumulate) {
   namespace kc = kernels::cuda;
   const DeviceWeights& w = *step.weights;
   const int64_t T = step.num_tokens;
@@ -50,7 +50,7 @@ void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const fl
   kc::Mamba1Scan(I, N, xc, I, dt, I, a, params + R, pw, params + R + N, pw, w.GetF32(spec.d_skip),
                  step.batch, step.cache->SsmStates(spec.ssm_layer), y, I, stream);
   kc::GateSilu(y, I, xz + I, 2 * I, T, I, stream);
-  CudaLinear(step, spec.out_proj, y, I, T, out, spec.out_proj.out_dim);
+  CudaLinear(step, spec.out_proj, y, I, T, out, spec.out_proj.out_dim, accumulate, out_scale);
 }
 
 }  // namespace hybridserve::engine

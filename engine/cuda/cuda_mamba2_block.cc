@@ -9,8 +9,8 @@
 
 namespace hybridserve::engine {
 
-void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x,
-                float* out) {
+void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x, float* out,
+                float out_scale, bool accumulate) {
   namespace kc = kernels::cuda;
   namespace cpu = kernels::cpu;
   const DeviceWeights& w = *step.weights;
@@ -25,19 +25,22 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
   cudaStream_t stream = step.stream;
 
   float* zxbcdt = step.arena->Alloc<float>(T * width);  // [T, I + CD + H]
-  if (spec.in_multiplier != 1.0f) {
+  if (spec.in_multiplier != 1.0f && spec.in_proj.bias.present()) {
     float* scaled = step.arena->Alloc<float>(T * spec.d_model);
     kc::CopyRows(x, spec.d_model, scaled, spec.d_model, T, spec.d_model, stream);
     kc::Scale(scaled, T * spec.d_model, spec.in_multiplier, stream);
     CudaLinear(step, spec.in_proj, scaled, spec.d_model, T, zxbcdt, width);
   } else {
-    CudaLinear(step, spec.in_proj, x, spec.d_model, T, zxbcdt, width);
+    // W (m x) = m (W x): the input multiplier rides on the GEMM.
+    CudaLinear(step, spec.in_proj, x, spec.d_model, T, zxbcdt, width, false, spec.in_multiplier);
   }
-  ScaleColumns(zxbcdt, T, width, 0, I, spec.mup_z, stream);
-  ScaleColumns(zxbcdt, T, width, I, 2 * I, spec.mup_x, stream);
-  ScaleColumns(zxbcdt, T, width, 2 * I, 2 * I + G * N, spec.mup_b, stream);
-  ScaleColumns(zxbcdt, T, width, 2 * I + G * N, 2 * I + 2 * G * N, spec.mup_c, stream);
-  ScaleColumns(zxbcdt, T, width, I + CD, width, spec.mup_dt, stream);
+  ScaleColumnSegments(zxbcdt, T, width,
+                      {{{0, I, spec.mup_z},
+                        {I, 2 * I, spec.mup_x},
+                        {2 * I, 2 * I + G * N, spec.mup_b},
+                        {2 * I + G * N, 2 * I + 2 * G * N, spec.mup_c},
+                        {I + CD, width, spec.mup_dt}}},
+                      stream);
 
   float* dt = zxbcdt + I + CD;  // [T, H], row stride width
   const auto [lo, hi] =
@@ -102,16 +105,16 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
         kc::GatedSquareSums(y, I, zxbcdt, width, T, I, order, sums + spec.norm_span_group, groups,
                             stream);
         step.AllReduce(sums, T * groups);
-        kc::GatedRmsNormFromSums(y, I, zxbcdt, width, kc::DType::kF32,
-                                 w.GetF32(spec.norm.weight), T, I, sums + spec.norm_span_group,
-                                 groups, spec.norm_group_size, spec.norm.eps, order, y, I, stream);
+        kc::GatedRmsNormFromSums(y, I, zxbcdt, width, kc::DType::kF32, w.GetF32(spec.norm.weight),
+                                 T, I, sums + spec.norm_span_group, groups, spec.norm_group_size,
+                                 spec.norm.eps, order, y, I, stream);
         break;
       }
       kc::GatedRmsNorm(y, I, zxbcdt, width, kc::DType::kF32, w.GetF32(spec.norm.weight), T, I,
                        spec.norm_group_size, spec.norm.eps, order, y, I, stream);
       break;
   }
-  CudaLinear(step, spec.out_proj, y, I, T, out, spec.out_proj.out_dim);
+  CudaLinear(step, spec.out_proj, y, I, T, out, spec.out_proj.out_dim, accumulate, out_scale);
 }
 
 }  // namespace hybridserve::engine

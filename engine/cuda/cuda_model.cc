@@ -293,9 +293,8 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
     RunLayers(step, device_ints + at_tokens, device_ints + at_wanted, num_rows, out);
   };
   if (graph) {
-    HS_RETURN_IF_ERROR(RunAsGraph({S, max_blocks, cache->id(), arena_->generation(),
-                                   blas_->scratch_generation()},
-                                  layers));
+    HS_RETURN_IF_ERROR(RunAsGraph(
+        {S, max_blocks, cache->id(), arena_->generation(), blas_->scratch_generation()}, layers));
   } else {
     layers();
   }
@@ -329,7 +328,6 @@ void CudaModel::RunLayers(CudaStep& step, const int32_t* device_tokens,
   float* normed = arena_->Alloc<float>(T * D);
   float* mixed = arena_->Alloc<float>(T * D);
   float* branch = arena_->Alloc<float>(T * D);
-  float* scaled = arena_->Alloc<float>(T * D);
   for (size_t l = 0; l < spec_.layers.size(); ++l) {
     const LayerSpec& layer = spec_.layers[l];
     const DeviceArena::Mark layer_mark = arena_->mark();
@@ -343,25 +341,25 @@ void CudaModel::RunLayers(CudaStep& step, const int32_t* device_tokens,
       }
       kc::RmsNorm(norm_in, D, kc::DType::kF32, weights_->GetF32(layer.mixer_norm.weight), T, D,
                   layer.mixer_norm.eps, normed, D, stream_);
-      HS_CUDA_CHECK(cudaMemsetAsync(mixed, 0, static_cast<size_t>(T) * D * 4, stream_));
+      // mixed = attention_out_multiplier * attention + ssm_out_multiplier * mamba, each branch's
+      // multiplier and sum carried by its output GEMM.
+      bool have = false;
       if (layer.attention) {
-        const float* in = normed;
-        if (layer.attention_in_multiplier != 1.0f) {
-          kc::CopyRows(normed, D, scaled, D, T, D, stream_);
-          kc::Scale(scaled, T * D, layer.attention_in_multiplier, stream_);
-          in = scaled;
-        }
-        CudaAttention(step, *layer.attention, in, branch);
-        kc::Axpy(layer.attention_out_multiplier, branch, D, mixed, D, T, D, stream_);
+        CudaAttention(step, *layer.attention, normed, layer.attention_in_multiplier, mixed,
+                      layer.attention_out_multiplier, have);
+        have = true;
       }
       if (layer.mamba2) {
-        CudaMamba2(step, *layer.mamba2, layer_params_[l].a, normed, branch);
-        kc::Axpy(layer.ssm_out_multiplier, branch, D, mixed, D, T, D, stream_);
+        CudaMamba2(step, *layer.mamba2, layer_params_[l].a, normed, mixed, layer.ssm_out_multiplier,
+                   have);
+        have = true;
       }
       if (layer.mamba1) {
-        CudaMamba1(step, *layer.mamba1, layer_params_[l].a, normed, branch);
-        kc::Axpy(layer.ssm_out_multiplier, branch, D, mixed, D, T, D, stream_);
+        CudaMamba1(step, *layer.mamba1, layer_params_[l].a, normed, mixed, layer.ssm_out_multiplier,
+                   have);
+        have = true;
       }
+      if (!have) HS_CUDA_CHECK(cudaMemsetAsync(mixed, 0, static_cast<size_t>(T) * D * 4, stream_));
       step.AllReduce(mixed, T * D);
       kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
     }
@@ -423,8 +421,8 @@ absl::Status CudaModel::RunAsGraph(const GraphKey& key, const std::function<void
                                     "cudaStreamBeginCapture"));
   layers();
   cudaGraph_t captured = nullptr;
-  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamEndCapture(stream_, &captured),
-                                    "capturing a decode step"));
+  HS_RETURN_IF_ERROR(
+      kc::CudaStatus(cudaStreamEndCapture(stream_, &captured), "capturing a decode step"));
   // The same allocations as the eager run of this shape, inside the arena: no overflow buffer
   // (a stream-ordered allocation) was recorded.
   HS_CHECK(!arena_->overflowed());

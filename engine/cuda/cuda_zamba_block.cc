@@ -17,7 +17,7 @@ void CudaZambaShared(CudaStep& step, const ZambaSharedSpec& spec, const float* h
   kc::RmsNorm(cat, 2 * D, kc::DType::kF32, w.GetF32(spec.input_norm.weight), T, 2 * D,
               spec.input_norm.eps, cat, 2 * D, step.stream);
   float* attended = step.arena->Alloc<float>(T * D);  // [T, D]
-  CudaAttention(step, spec.attention, cat, attended);
+  CudaAttention(step, spec.attention, cat, 1.0f, attended, 1.0f, false);
   step.AllReduce(attended, T * D);
   kc::RmsNorm(attended, D, kc::DType::kF32, w.GetF32(spec.pre_ff_norm.weight), T, D,
               spec.pre_ff_norm.eps, attended, D, step.stream);

@@ -19,8 +19,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "engine/model/model_spec.h"
 #include "engine/model/host_weights.h"
+#include "engine/model/model_spec.h"
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::engine {

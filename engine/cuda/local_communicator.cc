@@ -42,8 +42,7 @@ class LocalCommunicator : public Communicator {
     SumBuffers(group_->buffers, n, sum_, stream);
     HS_CUDA_CHECK(cudaStreamSynchronize(stream));
     group_->barrier.arrive_and_wait();  // nobody reads the buffers any more
-    HS_CUDA_CHECK(
-        cudaMemcpyAsync(data, sum_, n * sizeof(float), cudaMemcpyDeviceToDevice, stream));
+    HS_CUDA_CHECK(cudaMemcpyAsync(data, sum_, n * sizeof(float), cudaMemcpyDeviceToDevice, stream));
   }
 
  private:

@@ -26,8 +26,8 @@ class NcclCommunicator : public Communicator {
 
   void AllReduceSum(float* data, int64_t n, cudaStream_t stream) override {
     if (n == 0) return;
-    const ncclResult_t result = ncclAllReduce(data, data, static_cast<size_t>(n), ncclFloat32,
-                                              ncclSum, comm_, stream);
+    const ncclResult_t result =
+        ncclAllReduce(data, data, static_cast<size_t>(n), ncclFloat32, ncclSum, comm_, stream);
     HS_CHECK_MSG(result == ncclSuccess, ncclGetErrorString(result));
   }
 
@@ -48,8 +48,8 @@ absl::StatusOr<std::vector<std::unique_ptr<Communicator>>> CreateNcclCommunicato
   std::vector<ncclComm_t> comms(devices.size());
   const ncclResult_t result = ncclCommInitAll(comms.data(), world, devices.data());
   if (result != ncclSuccess) {
-    return absl::UnavailableError(absl::StrCat("NCCL could not connect ", world,
-                                               " GPUs: ", ncclGetErrorString(result)));
+    return absl::UnavailableError(
+        absl::StrCat("NCCL could not connect ", world, " GPUs: ", ncclGetErrorString(result)));
   }
   std::vector<std::unique_ptr<Communicator>> out;
   for (int r = 0; r < world; ++r) {

@@ -9,14 +9,21 @@
 namespace hybridserve::engine {
 namespace {
 
-__global__ void ScaleColumnsKernel(float* m, int64_t num_rows, int64_t width, int64_t begin,
-                                   int64_t cols, float factor) {
-  const int64_t total = num_rows * cols;
+struct Segments {
+  ColumnSegment at[5];
+};
+
+__global__ void ScaleColumnSegmentsKernel(float* m, int64_t num_rows, int64_t width,
+                                          Segments segments) {
+  const int64_t total = num_rows * width;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t t = i / cols;
-    const int64_t c = begin + i % cols;
-    m[t * width + c] *= factor;
+    const int64_t c = i % width;
+    for (const ColumnSegment& segment : segments.at) {
+      if (c >= segment.begin && c < segment.end && segment.factor != 1.0f) {
+        m[i] *= segment.factor;
+      }
+    }
   }
 }
 
@@ -58,14 +65,18 @@ void NegExp(const float* in, int64_t n, float* out, cudaStream_t stream) {
   HS_CUDA_CHECK_LAUNCH();
 }
 
-void ScaleColumns(float* m, int64_t num_rows, int64_t width, int64_t begin, int64_t end,
-                  float factor, cudaStream_t stream) {
-  if (factor == 1.0f || num_rows == 0 || end <= begin) return;
-  const int64_t total = num_rows * (end - begin);
+void ScaleColumnSegments(float* m, int64_t num_rows, int64_t width,
+                         const std::array<ColumnSegment, 5>& segments, cudaStream_t stream) {
+  bool any = false;
+  for (const ColumnSegment& segment : segments)
+    any |= segment.factor != 1.0f && segment.end > segment.begin;
+  if (!any || num_rows == 0) return;
+  Segments by_value;
+  for (size_t k = 0; k < segments.size(); ++k) by_value.at[k] = segments[k];
+  const int64_t total = num_rows * width;
   const int threads = 256;
   const int blocks = static_cast<int>(std::min<int64_t>((total + threads - 1) / threads, 65536));
-  ScaleColumnsKernel<<<blocks, threads, 0, stream>>>(m, num_rows, width, begin, end - begin,
-                                                     factor);
+  ScaleColumnSegmentsKernel<<<blocks, threads, 0, stream>>>(m, num_rows, width, by_value);
   HS_CUDA_CHECK_LAUNCH();
 }
 

@@ -5,14 +5,20 @@
 
 #include <cuda_runtime.h>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
 namespace hybridserve::engine {
 
-// m[t, i] *= factor for columns [begin, end) of a [T, width] matrix.
-void ScaleColumns(float* m, int64_t num_rows, int64_t width, int64_t begin, int64_t end,
-                  float factor, cudaStream_t stream);
+// m[t, i] *= factor of the segment [begin, end) holding column i, over a [T, width] matrix, in
+// one launch (none when every factor is 1). Segments do not overlap.
+struct ColumnSegment {
+  int64_t begin, end;
+  float factor;
+};
+void ScaleColumnSegments(float* m, int64_t num_rows, int64_t width,
+                         const std::array<ColumnSegment, 5>& segments, cudaStream_t stream);
 
 // out[i] = -exp(in[i]) (A from A_log), n elements.
 void NegExp(const float* in, int64_t n, float* out, cudaStream_t stream);

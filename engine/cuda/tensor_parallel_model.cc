@@ -2,7 +2,6 @@
 
 #include <cuda_runtime.h>
 
-
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "engine/cuda/nccl_communicator.h"
@@ -72,14 +71,13 @@ absl::StatusOr<std::unique_ptr<TensorParallelModel>> TensorParallelModel::Start(
     for (int r = 0; r < world; ++r) devices.push_back(r);
   }
   if (static_cast<int>(devices.size()) != world) {
-    return absl::InvalidArgumentError(absl::StrCat(world, " ranks but ", devices.size(),
-                                                   " devices were named"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(world, " ranks but ", devices.size(), " devices were named"));
   }
   for (int device : devices) {
     if (device < 0 || device >= count) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--tensor-parallel-size ", world, " needs GPUs 0..", world - 1, "; ",
-                       count, " found"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--tensor-parallel-size ", world, " needs GPUs 0..", world - 1, "; ", count, " found"));
     }
   }
   if (!options.simulate && !NcclAvailable() && world > 1) {
@@ -148,11 +146,13 @@ absl::StatusOr<std::unique_ptr<TensorParallelModel>> TensorParallelModel::Create
 
 TensorParallelModel::~TensorParallelModel() {
   // Each rank's model and communicator are released on its own thread (its GPU current).
-  threads_->RunAll([&](int rank) {
-    if (rank < static_cast<int>(shards_.size())) shards_[rank].reset();
-    if (rank < static_cast<int>(comms_.size())) comms_[rank].reset();
-    return absl::OkStatus();
-  }).IgnoreError();
+  threads_
+      ->RunAll([&](int rank) {
+        if (rank < static_cast<int>(shards_.size())) shards_[rank].reset();
+        if (rank < static_cast<int>(comms_.size())) comms_[rank].reset();
+        return absl::OkStatus();
+      })
+      .IgnoreError();
 }
 
 absl::StatusOr<std::unique_ptr<ModelCache>> TensorParallelModel::CreateCache(
@@ -169,8 +169,8 @@ absl::StatusOr<std::unique_ptr<ModelCache>> TensorParallelModel::CreateCache(
       std::make_unique<TensorParallelCache>(std::move(parts), std::move(devices)));
 }
 
-absl::Status TensorParallelModel::Forward(absl::Span<const SequenceChunk> chunks,
-                                          ModelCache* cache, std::vector<float>* logits) {
+absl::Status TensorParallelModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCache* cache,
+                                          std::vector<float>* logits) {
   auto* parts = dynamic_cast<TensorParallelCache*>(cache);
   if (parts == nullptr) {
     return absl::InvalidArgumentError(

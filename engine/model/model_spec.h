@@ -118,7 +118,7 @@ struct Mamba2Spec {
   // the shards. 0: every group lies whole on this shard.
   int64_t norm_span_groups = 0;
   int64_t norm_span_group = 0;
-  LinearSpec out_proj;          // [D, I]
+  LinearSpec out_proj;  // [D, I]
   // dt = clamp(softplus(dt_raw + dt_bias), dt_min, dt_max) for prompt tokens, and with the
   // decode limits for generated tokens (Nemotron-H and Zamba2 clamp dt >= time_step_min in the
   // chunked scan but not in the single-step update; the other families use one limit for both).

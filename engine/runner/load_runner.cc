@@ -46,8 +46,8 @@ absl::StatusOr<LoadedRunner> LoadModelRunner(const std::string& dir, const Runne
       options.device == "cuda" || (options.device == "auto" && CudaBackendAvailable());
   LoadedRunner loaded;
   if (options.tensor_parallel_size < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("--tensor-parallel-size must be at least 1, not ",
-                                                   options.tensor_parallel_size));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tensor-parallel-size must be at least 1, not ", options.tensor_parallel_size));
   }
   if (!cuda && options.tensor_parallel_size > 1) {
     return absl::InvalidArgumentError(

@@ -6,7 +6,9 @@
 // CUBLAS_COMPUTE_32F_PEDANTIC (no TF32, no reduced-precision shortcuts). bf16/fp16 weights: x is
 // first rounded to the weight type into a dense scratch buffer owned here (ldb = K), then a
 // tensor-core GEMM with fp32 accumulation and fp32 output. accumulate is beta = 1; the bias is
-// added afterwards by AddBias (once, in both modes), as cpu::Linear adds it once.
+// added afterwards by AddBias (once, in both modes), as cpu::Linear adds it once. The scale is
+// alpha. Up to 8 rows on bf16/fp16 weights (decode) skip the conversion launch and cuBLAS:
+// gemv.cu reads the fp32 rows, rounds them the same way and accumulates in fp32, one launch.
 #include "kernels/cuda/blas.h"
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include "base/check.h"
 #include "kernels/cuda/convert.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/gemv.h"
 
 namespace hybridserve::kernels::cuda {
 
@@ -105,7 +108,7 @@ void* Blas::Scratch(int64_t bytes) {
 
 void Blas::Linear(const float* x, int64_t x_stride, DType wtype, const void* weight,
                   const void* bias, int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out,
-                  int64_t out_stride, bool accumulate) {
+                  int64_t out_stride, bool accumulate, float scale) {
   HS_CHECK(num_tokens >= 0 && in_dim >= 0 && out_dim >= 0);
   HS_CHECK(x_stride >= in_dim && out_stride >= out_dim);
   constexpr int64_t kMaxInt = std::numeric_limits<int>::max();  // cuBLAS takes int dims
@@ -121,7 +124,13 @@ void Blas::Linear(const float* x, int64_t x_stride, DType wtype, const void* wei
     return;
   }
 
-  const float alpha = 1.0f;
+  if (GemvApplies(wtype, num_tokens, in_dim, weight, x, x_stride)) {
+    // A few rows (decode): one launch reads the fp32 rows directly.
+    Gemv(x, x_stride, wtype, weight, bias, num_tokens, in_dim, out_dim, out, out_stride, accumulate,
+         scale, stream_);
+    return;
+  }
+  const float alpha = scale;
   const float beta = accumulate ? 1.0f : 0.0f;
   const cudaDataType_t type = CudaDataType(wtype);
   const void* b = x;

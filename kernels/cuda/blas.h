@@ -24,11 +24,12 @@ class Blas {
   Blas(const Blas&) = delete;
   Blas& operator=(const Blas&) = delete;
 
-  // out = x . W^T (+ bias), or out += ... with accumulate. x: [T, K] (row stride x_stride);
-  // weight: [N, K] (wtype, dense); bias: [N] (wtype) or null; out: [T, N] (row stride out_stride).
+  // out = scale * x . W^T (+ bias), or out += ... with accumulate (the scale is cuBLAS's alpha:
+  // it does not apply to the bias). x: [T, K] (row stride x_stride); weight: [N, K] (wtype,
+  // dense); bias: [N] (wtype) or null; out: [T, N] (row stride out_stride).
   void Linear(const float* x, int64_t x_stride, DType wtype, const void* weight, const void* bias,
               int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out, int64_t out_stride,
-              bool accumulate = false);
+              bool accumulate = false, float scale = 1.0f);
 
   cudaStream_t stream() const { return stream_; }
   // Changes whenever the scratch buffer moves (a captured CUDA graph that used it is then stale).

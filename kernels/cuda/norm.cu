@@ -84,8 +84,7 @@ __global__ void __launch_bounds__(kNormThreads)
     const int64_t offset = (span % num_groups) * group_size;
     const float* y_row = y + t * y_stride + offset;
     const float* z_row = z + t * z_stride + offset;
-    const float r =
-        InverseRms(GatedSquareSum<kOrder>(y_row, z_row, group_size), group_size, eps);
+    const float r = InverseRms(GatedSquareSum<kOrder>(y_row, z_row, group_size), group_size, eps);
     GatedNormWrite<W, kOrder>(y_row, z_row, weight + offset, group_size, r,
                               out + t * out_stride + offset);
   }
@@ -171,12 +170,12 @@ void GatedSquareSums(const float* y, int64_t y_stride, const float* z, int64_t z
   if (num_tokens == 0) return;
   if (order == cpu::GatedNormOrder::kGateThenNorm) {
     GatedSquareSumKernel<cpu::GatedNormOrder::kGateThenNorm>
-        <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(y, y_stride, z, z_stride,
-                                                               num_tokens, dim, sums, sums_stride);
+        <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, num_tokens,
+                                                              dim, sums, sums_stride);
   } else {
     GatedSquareSumKernel<cpu::GatedNormOrder::kNormThenGate>
-        <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(y, y_stride, z, z_stride,
-                                                               num_tokens, dim, sums, sums_stride);
+        <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, num_tokens,
+                                                              dim, sums, sums_stride);
   }
   HS_CUDA_CHECK_LAUNCH();
 }
@@ -194,14 +193,14 @@ void GatedRmsNormFromSums(const float* y, int64_t y_stride, const float* z, int6
     const W* w = static_cast<const W*>(weight);
     if (order == cpu::GatedNormOrder::kGateThenNorm) {
       GatedNormFromSumsKernel<W, cpu::GatedNormOrder::kGateThenNorm>
-          <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(
-              y, y_stride, z, z_stride, w, num_tokens, dim, sums, sums_stride, group_size, eps,
-              out, out_stride);
+          <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, w,
+                                                                num_tokens, dim, sums, sums_stride,
+                                                                group_size, eps, out, out_stride);
     } else {
       GatedNormFromSumsKernel<W, cpu::GatedNormOrder::kNormThenGate>
-          <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(
-              y, y_stride, z, z_stride, w, num_tokens, dim, sums, sums_stride, group_size, eps,
-              out, out_stride);
+          <<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, w,
+                                                                num_tokens, dim, sums, sums_stride,
+                                                                group_size, eps, out, out_stride);
     }
     HS_CUDA_CHECK_LAUNCH();
   });

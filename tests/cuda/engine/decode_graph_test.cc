@@ -40,8 +40,8 @@ std::vector<float> RunSteps(CudaModel& model) {
     std::vector<SequenceChunk> chunks(kSeqs);
     for (int s = 0; s < kSeqs; ++s) {
       chunks[s].tokens = tokens[s];
-      chunks[s].block_table = absl::MakeConstSpan(tables[s]).subspan(
-          0, (tokens[s].size() + kBlock - 1) / kBlock);
+      chunks[s].block_table =
+          absl::MakeConstSpan(tables[s]).subspan(0, (tokens[s].size() + kBlock - 1) / kBlock);
       chunks[s].ssm_slot = s;
       length[s] = static_cast<int64_t>(tokens[s].size());
     }

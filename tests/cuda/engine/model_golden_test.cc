@@ -31,8 +31,8 @@
 #include "engine/model/cache_store.h"
 #include "engine/model/greedy_run.h"
 #include "gtest/gtest.h"
-#include "tests/cuda/engine/golden_families.h"
 #include "nlohmann/json.hpp"
+#include "tests/cuda/engine/golden_families.h"
 
 namespace hybridserve::engine {
 namespace {

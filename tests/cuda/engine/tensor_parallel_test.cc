@@ -62,7 +62,8 @@ TEST_P(TensorParallelTest, MatchesOneGpu) {
   std::ifstream in(dir / "reference.json");
   ASSERT_TRUE(in.good()) << dir;
   const nlohmann::json reference = nlohmann::json::parse(in);
-  auto single = CudaModel::Load(dir.string(), {.dtype = variant.dtype, .kv_dtype = CudaDType::kF32});
+  auto single =
+      CudaModel::Load(dir.string(), {.dtype = variant.dtype, .kv_dtype = CudaDType::kF32});
   ASSERT_TRUE(single.ok()) << single.status();
   auto split = TensorParallelModel::Load(dir.string(), {.world = variant.world,
                                                         .simulate = variant.simulate,
@@ -126,11 +127,10 @@ TEST(TensorParallelModelTest, RefusesASplitTheCheckpointCannotTake) {
 
 TEST(TensorParallelModelTest, RefusesMoreGpusThanThereAre) {
   if (DeviceCount() >= 4) GTEST_SKIP() << "this machine has 4 GPUs";
-  auto model = TensorParallelModel::Load((kData / "bamba").string(),
-                                         {.world = 4, .dtype = CudaDType::kF32});
+  auto model =
+      TensorParallelModel::Load((kData / "bamba").string(), {.world = 4, .dtype = CudaDType::kF32});
   ASSERT_FALSE(model.ok());
-  EXPECT_NE(model.status().message().find("needs GPUs 0..3"), std::string::npos)
-      << model.status();
+  EXPECT_NE(model.status().message().find("needs GPUs 0..3"), std::string::npos) << model.status();
 }
 
 }  // namespace

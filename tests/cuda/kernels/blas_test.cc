@@ -121,6 +121,39 @@ TEST_P(LinearTest, MatchesCpu) {
       << Describe(c);
 }
 
+// The scale multiplies the product, not the bias, on both the decode path (a few rows on bf16
+// weights) and the GEMM path, accumulating or not.
+TEST_F(BlasTest, ScaleMultipliesTheProductNotTheBias) {
+  for (DType wtype : {DType::kBF16, DType::kF32}) {
+    for (int64_t T : {1, 3, 8, 9, 40}) {
+      for (bool accumulate : {false, true}) {
+        const int64_t K = 512, N = 96;
+        const float scale = 0.375f;
+        const std::vector<float> x = RandomFloats(T * K, 141);
+        const testing::StoredTensor weight = testing::Store(wtype, RandomFloats(N * K, 142));
+        const testing::StoredTensor bias = testing::Store(wtype, RandomFloats(N, 143));
+        const std::vector<float> out_init = RandomFloats(T * N, 144, -4.0f, 4.0f);
+        std::vector<float> x_rounded = x;
+        for (float& v : x_rounded) v = RoundTo(wtype, v);
+        std::vector<float> product(T * N);
+        cpu::Linear(x_rounded.data(), K, weight.values.data(), nullptr, T, K, N, product.data(), N,
+                    false);
+        std::vector<float> want(T * N);
+        for (int64_t i = 0; i < T * N; ++i) {
+          want[i] = scale * product[i] + (accumulate ? out_init[i] : 0.0f) + bias.values[i % N];
+        }
+        DeviceBuffer<float> x_d(x);
+        DeviceBuffer<float> out_d(T * N);
+        if (accumulate) out_d.Upload(out_init);
+        blas_->Linear(x_d.get(), K, wtype, weight.get(), bias.get(), T, K, N, out_d.get(), N,
+                      accumulate, scale);
+        EXPECT_LE(testing::MaxRelError(out_d.Download(), want), 1e-4)
+            << testing::DTypeName(wtype) << " T=" << T << " accumulate=" << accumulate;
+      }
+    }
+  }
+}
+
 // Projections of the reference checkpoints: Falcon-H1-1.5B (D = 2048), Nemotron-H-8B (D = 4096,
 // MLP 21504 not used here to keep the CPU reference quick), Granite-4.0-H-Tiny (D = 1536, router
 // 64), Jamba-mini (D = 4096); odd shapes; x slices of wider buffers; bias; accumulate.
@@ -132,6 +165,9 @@ INSTANTIATE_TEST_SUITE_P(
                       LinearCase{DType::kF32, 300, 2048, 64, 1, 0, true, true},
                       LinearCase{DType::kF32, 7, 1001, 333, 3, 5, true, false},
                       LinearCase{DType::kBF16, 1, 4096, 4096, 0, 0, false, false},
+                      LinearCase{DType::kBF16, 8, 8192, 2048, 0, 4, true, true},
+                      LinearCase{DType::kF16, 4, 2048, 8192, 4, 0, true, false},
+                      LinearCase{DType::kBF16, 3, 2048, 65536, 0, 0, false, false},
                       LinearCase{DType::kBF16, 7, 2048, 6144, 2048, 0, true, false},
                       LinearCase{DType::kBF16, 300, 1536, 3072, 0, 8, false, true},
                       LinearCase{DType::kBF16, 300, 4096, 1024, 0, 0, true, true},

@@ -22,12 +22,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const char* const kFamilies[] = {"bamba",   "falcon_h1",  "granitemoehybrid_moe_rope",
-                                 "jamba",   "mamba2",     "nemotron_h",
-                                 "zamba2",  "falcon_h1_nonorm", "granitemoehybrid_dense_nope"};
+const char* const kFamilies[] = {"bamba",  "falcon_h1",        "granitemoehybrid_moe_rope",
+                                 "jamba",  "mamba2",           "nemotron_h",
+                                 "zamba2", "falcon_h1_nonorm", "granitemoehybrid_dense_nope"};
 
 ModelSpec GoldenSpec(const std::string& family) {
-  const std::string path = std::string(HS_TEST_DATA_DIR) + "/golden/data/" + family + "/config.json";
+  const std::string path =
+      std::string(HS_TEST_DATA_DIR) + "/golden/data/" + family + "/config.json";
   auto config = LoadConfigJsonFile(path);
   EXPECT_TRUE(config.ok()) << config.status();
   auto spec = BuildModelSpec(*config);
@@ -92,9 +93,9 @@ TEST(ShardPlanTest, EveryGoldenFamilySplitsTwoAndFourWays) {
           if (b.mamba2) {
             mamba_heads += a.mamba2->num_heads;
             EXPECT_EQ(a.mamba2->d_inner, a.mamba2->num_heads * b.mamba2->head_dim);
-            EXPECT_EQ(a.mamba2->in_proj.out_dim,
-                      2 * a.mamba2->d_inner + 2 * a.mamba2->n_groups * b.mamba2->d_state +
-                          a.mamba2->num_heads);
+            EXPECT_EQ(a.mamba2->in_proj.out_dim, 2 * a.mamba2->d_inner +
+                                                     2 * a.mamba2->n_groups * b.mamba2->d_state +
+                                                     a.mamba2->num_heads);
             EXPECT_EQ(a.mamba2->out_proj.in_dim, a.mamba2->d_inner);
             const bool spans = b.mamba2->norm_kind != GatedNorm::kNone &&
                                b.mamba2->norm_group_size > a.mamba2->d_inner;
@@ -138,7 +139,8 @@ TEST(ShardPlanTest, CutWeightsAreTheNamedRowsAndColumns) {
     const int64_t g = rank * G / 2;
     for (int64_t r = 0; r < N; ++r) rows.push_back(2 * I + g * N + r);
     for (int64_t r = 0; r < N; ++r) rows.push_back(2 * I + G * N + g * N + r);
-    for (int64_t h = rank * H / 2; h < (rank + 1) * H / 2; ++h) rows.push_back(2 * I + 2 * G * N + h);
+    for (int64_t h = rank * H / 2; h < (rank + 1) * H / 2; ++h)
+      rows.push_back(2 * I + 2 * G * N + h);
     ASSERT_EQ(static_cast<int64_t>(rows.size()), s.in_proj.out_dim);
     const float* part = cut->Get(s.in_proj.weight);
     const float* whole = weights.Get(m.in_proj.weight);
