@@ -3,11 +3,11 @@
 // launch of its own and then calls cuBLAS; at ~1,000 such products per step of a small model,
 // those extra launches are a large part of the step.
 // How: one warp per output feature n: each lane streams 16-byte chunks (8 weights) of row n of W,
-// reads the matching 8 activations of each of the T rows (fp32, float4 loads, cached: every warp
-// reads the same rows), rounds them to the weight type (the values the GEMM path multiplies), and
-// accumulates in fp32; a warp shuffle reduction then gives the T sums, which lane 0 scales, adds
-// to out (accumulate) and adds the bias to. T is a template parameter (1..8) so the sums live in
-// registers.
+// four chunks in flight at a time, reads the matching 8 activations of each of the T rows (fp32,
+// float4 loads, cached: every warp reads the same rows), rounds them to the weight type (the
+// values the GEMM path multiplies), and accumulates in fp32; a warp shuffle reduction then gives
+// the T sums, which lane 0 scales, adds to out (accumulate) and adds the bias to. T is a template
+// parameter (1..8) so the sums live in registers.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -51,16 +51,31 @@ __global__ void __launch_bounds__(kThreads)
   float acc[kRows];
 #pragma unroll
   for (int t = 0; t < kRows; ++t) acc[t] = 0.0f;
-  for (int64_t k = lane * 8; k < in_dim; k += 32 * 8) {
-    float w[8];
-    Unpack(__ldg(reinterpret_cast<const uint4*>(row + k)), w, weight);
+  // kUnroll chunks of the row per lane in flight before any is used: one 16-byte load at a time
+  // per lane would leave the memory system mostly idle.
+  constexpr int kUnroll = 4;
+  constexpr int64_t kStep = 32 * 8;
+  for (int64_t k0 = lane * 8; k0 < in_dim; k0 += kUnroll * kStep) {
+    uint4 raw[kUnroll];
 #pragma unroll
-    for (int t = 0; t < kRows; ++t) {
-      const float4* xs = reinterpret_cast<const float4*>(x + t * x_stride + k);
-      const float4 a = __ldg(xs), b = __ldg(xs + 1);
-      const float v[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t k = k0 + u * kStep;
+      raw[u] = k < in_dim ? __ldg(reinterpret_cast<const uint4*>(row + k)) : make_uint4(0, 0, 0, 0);
+    }
 #pragma unroll
-      for (int i = 0; i < 8; ++i) acc[t] = __fmaf_rn(w[i], Round(v[i], weight), acc[t]);
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t k = k0 + u * kStep;
+      if (k >= in_dim) break;
+      float w[8];
+      Unpack(raw[u], w, weight);
+#pragma unroll
+      for (int t = 0; t < kRows; ++t) {
+        const float4* xs = reinterpret_cast<const float4*>(x + t * x_stride + k);
+        const float4 a = __ldg(xs), b = __ldg(xs + 1);
+        const float v[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+#pragma unroll
+        for (int i = 0; i < 8; ++i) acc[t] = __fmaf_rn(w[i], Round(v[i], weight), acc[t]);
+      }
     }
   }
 #pragma unroll
