@@ -6,11 +6,13 @@
 // How: for each case it builds a paged pool with shuffled block ids filled with random bf16
 // values, runs the op a few times to warm up, then times 50 launches with CUDA events and prints
 // one line: decode cases report the KV bytes read per second (and the share of the H200's
-// 4300 GB/s), with and without split-K scratch; the prefill case (one 4096-token chunk from
-// position 0, causal) reports TFLOP/s counting 4 * heads * head_dim flops per (query, key) pair.
+// 4300 GB/s), with and without split-K scratch; the prefill cases (one 4096-token chunk from
+// position 0, causal, at head_dim 128 and 64 with 32 query / 8 kv heads) report TFLOP/s counting
+// 4 * heads * head_dim flops per (query, key) pair.
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -26,7 +28,7 @@ namespace {
 
 constexpr int kNumHeads = 32;
 constexpr int kNumKvHeads = 8;
-constexpr int kHeadDim = 128;
+constexpr int kHeadDim = 128;  // decode cases; prefill also times 64
 constexpr int kBlockSize = 16;
 constexpr int kWarmup = 5;
 constexpr int kIterations = 50;
@@ -77,7 +79,8 @@ void FillRandomBf16(void* device, size_t bytes, uint32_t seed) {
 
 // Builds a batch of num_seqs sequences, each with `rows` rows this step after `start_pos` cached
 // tokens, over a pool with shuffled blocks; returns the mean time of one PagedAttention call.
-double TimeAttention(int num_seqs, int start_pos, int rows, bool with_scratch) {
+double TimeAttention(int num_seqs, int start_pos, int rows, bool with_scratch,
+                     int head_dim = kHeadDim) {
   const int context = start_pos + rows;
   const int blocks_per_seq = (context + kBlockSize - 1) / kBlockSize;
   const int num_blocks = num_seqs * blocks_per_seq;
@@ -107,7 +110,7 @@ double TimeAttention(int num_seqs, int start_pos, int rows, bool with_scratch) {
   batch.max_context = context;
 
   const size_t pool_bytes =
-      static_cast<size_t>(num_blocks) * kBlockSize * kNumKvHeads * kHeadDim * 2;
+      static_cast<size_t>(num_blocks) * kBlockSize * kNumKvHeads * head_dim * 2;
   DeviceArray<uint8_t> keys(pool_bytes), values(pool_bytes);
   FillRandomBf16(keys.get(), pool_bytes, 1);
   FillRandomBf16(values.get(), pool_bytes, 2);
@@ -117,17 +120,17 @@ double TimeAttention(int num_seqs, int start_pos, int rows, bool with_scratch) {
   kv.dtype = DType::kBF16;
   kv.block_size = kBlockSize;
   kv.num_kv_heads = kNumKvHeads;
-  kv.head_dim = kHeadDim;
+  kv.head_dim = head_dim;
 
-  const int64_t width = int64_t{kNumHeads} * kHeadDim;
+  const int64_t width = int64_t{kNumHeads} * head_dim;
   std::vector<float> q_host(static_cast<size_t>(num_tokens) * width);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   for (float& x : q_host) x = dist(rng);
   DeviceArray<float> q(q_host), out(static_cast<size_t>(num_tokens) * width);
   DeviceArray<uint8_t> scratch(
-      with_scratch ? static_cast<size_t>(PagedAttentionScratchBytes(kNumHeads, kHeadDim)) : 0);
-  const float scale = 0.08838834764831845f;  // 1 / sqrt(128)
+      with_scratch ? static_cast<size_t>(PagedAttentionScratchBytes(kNumHeads, head_dim)) : 0);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
 
   cudaStream_t stream;
   HS_CUDA_CHECK(cudaStreamCreate(&stream));
@@ -176,11 +179,14 @@ int Main() {
     }
   }
   const int chunk = 4096;
-  const double ms = TimeAttention(/*num_seqs=*/1, /*start_pos=*/0, chunk, /*with_scratch=*/true);
-  const double pairs = 0.5 * chunk * (chunk + 1.0);  // causal (query, key) pairs
-  const double flops = 4.0 * kNumHeads * kHeadDim * pairs;
-  std::printf("prefill chunk %d tokens from position 0  %9.1f us  %7.2f TFLOP/s\n", chunk, ms * 1e3,
-              flops / (ms * 1e-3) / 1e12);
+  for (int head_dim : {128, 64}) {
+    const double ms =
+        TimeAttention(/*num_seqs=*/1, /*start_pos=*/0, chunk, /*with_scratch=*/true, head_dim);
+    const double pairs = 0.5 * chunk * (chunk + 1.0);  // causal (query, key) pairs
+    const double flops = 4.0 * kNumHeads * head_dim * pairs;
+    std::printf("prefill chunk %d tokens from position 0  head_dim %3d  %9.1f us  %7.2f TFLOP/s\n",
+                chunk, head_dim, ms * 1e3, flops / (ms * 1e-3) / 1e12);
+  }
   return 0;
 }
 

@@ -17,6 +17,8 @@
 // there are too few tiles to fill the GPU; each partition leaves an unnormalized output plus its
 // max and sum, and MergePartitions combines them. Keys past a CTA's range are never loaded, so
 // cache rows and blocks that no sequence owns are never read (they may hold NaN).
+// Batches that are not decode-only over a bf16/fp16 cache with head_dim 64 or 128 go to the
+// tensor-core kernel of attention_mma.cu instead of the wide tile.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -26,6 +28,7 @@
 
 #include "base/check.h"
 #include "kernels/cuda/attention_generic.h"
+#include "kernels/cuda/attention_mma.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/ops.h"
 
@@ -581,13 +584,17 @@ void LaunchAttention(AttentionParams p, const BatchLayout& batch, void* scratch,
   }
 }
 
+// Decode-only batches: every sequence fits one narrow tile (head_dim 64 and 128 take it).
+bool DecodeOnly(const BatchLayout& batch, int heads_per_kv) {
+  const int heads_per_cta = std::min(heads_per_kv, NarrowTile::M);
+  return batch.max_seq_tokens <= NarrowTile::M / heads_per_cta;
+}
+
 template <typename T, int kHd>
 void AttentionForHeadDim(const AttentionParams& p, const BatchLayout& batch, void* scratch,
                          cudaStream_t stream) {
   if constexpr (kHd == 64 || kHd == 128) {
-    // Decode-only batches (every sequence fits one narrow tile) take the narrow tile.
-    const int heads_per_cta = std::min(p.heads_per_kv, NarrowTile::M);
-    if (batch.max_seq_tokens <= NarrowTile::M / heads_per_cta) {
+    if (DecodeOnly(batch, p.heads_per_kv)) {
       LaunchAttention<T, kHd, NarrowTile>(p, batch, scratch, stream);
       return;
     }
@@ -671,6 +678,10 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
            reinterpret_cast<uintptr_t>(kv.values) % 16 == 0);
   HS_CHECK(reinterpret_cast<uintptr_t>(scratch) % 16 == 0);
   if (batch.num_tokens == 0 || batch.num_seqs == 0) return;
+  if (UseAttentionMma(kv, DecodeOnly(batch, num_heads / kv.num_kv_heads))) {
+    PagedAttentionMma(q, q_stride, num_heads, scale, batch, kv, out, out_stride, stream);
+    return;
+  }
   AttentionParams p{};
   p.q = q;
   p.q_stride = q_stride;

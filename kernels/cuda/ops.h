@@ -130,7 +130,11 @@ void WriteKv(const float* k, int64_t k_stride, const float* v, int64_t v_stride,
 // (row stride out_stride). Handles prefill chunks (many rows per sequence) and decode rows in one
 // launch; query head h reads kv head h / (num_heads / num_kv_heads).
 // head_dim: up to 256 (multiples of 32 take the tiled kernels, others a generic one); block_size:
-// any positive value (16, 32, 64 in practice).
+// any positive value (16, 32, 64 in practice). Precision: the fp32 cores in the CPU op's
+// arithmetic, except for batches that are not decode-only over a bf16/fp16 cache at head_dim 64
+// or 128 (prefill), whose two products run on the tensor cores with Q and the softmax
+// probabilities rounded to the cache's type (fp32 accumulation and softmax; within ~1e-2 (bf16)
+// and ~2e-3 (fp16) of the output's scale).
 void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float scale,
                     const BatchLayout& batch, const PagedKvCache& kv, float* out,
                     int64_t out_stride, cudaStream_t stream);
@@ -140,6 +144,7 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
 // GPU busy for decode batches of a few sequences with long contexts. scratch: device memory of at
 // least PagedAttentionScratchBytes(num_heads, head_dim) bytes, 16-byte aligned, enough for any
 // batch (the op bounds its partitions by it); contents are overwritten, no need to clear it.
+// The tensor-core prefill path does not split and leaves scratch untouched.
 int64_t PagedAttentionScratchBytes(int32_t num_heads, int32_t head_dim);
 void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float scale,
                     const BatchLayout& batch, const PagedKvCache& kv, float* out,

@@ -12,6 +12,17 @@
 // P.V sum, the online-softmax rescaling and the split merge) and expf's last bits. A host
 // emulation of the kernel measured 0.8e-6 to 2.3e-6 on these cases for contexts up to ~1000; the
 // long-context and peaked-softmax tests explain their wider bounds where they are defined.
+// Batches that are not decode-only over a bf16/fp16 cache with head_dim 64 or 128 take the
+// tensor-core kernel (attention_mma.cu), which rounds Q and the softmax probabilities to the
+// storage type before its two products (fp32 accumulation and softmax). Its tolerance, relative to
+// the output's scale: 1e-2 for bf16 and 2e-3 for fp16. A probability rounded to bf16 moves by up
+// to 2^-8 (fp16: 2^-11) of itself, so the output moves by at most that fraction of max |v|, ~the
+// output's scale, and by ~2^-8 / sqrt(keys) when many keys share the weight (the rounding errors
+// are independent), while the output's own scale shrinks only as ~1 / sqrt(keys). Q's rounding
+// moves each score by ~2^-8 |q| |k| / sqrt(3) (rms) times the scale, ~1e-3 at unit-range inputs,
+// the same order in each weight. The estimate over these cases is ~2-3e-3 (bf16) and ~4e-4
+// (fp16); an H200 measured 1.9e-3 .. 2.5e-3 and 2.4e-4 .. 3.0e-4. A wrong fragment layout, mask
+// or rescaling gives errors of order 1. PeakedSoftmax states its own wider bound.
 // Device buffers start poisoned (NaN), so an unwritten output or a read of an unwritten cache
 // row or unreferenced block shows up as NaN/Inf, which MaxRelError turns into +infinity.
 #include <cuda_bf16.h>
@@ -45,6 +56,8 @@ using ::hybridserve::testing::RandomFloats;
 using ::hybridserve::testing::RoundToBf16;
 
 constexpr double kTolerance = 1e-5;
+constexpr double kBf16MmaTolerance = 1e-2;
+constexpr double kF16MmaTolerance = 2e-3;
 
 struct HeadShape {
   const char* name;
@@ -168,10 +181,30 @@ struct CaseSpec {
   float scale = 0.0f;    // 0: 1 / sqrt(head_dim)
   float q_range = 1.0f;  // q uniform in [-q_range, q_range]
   double tolerance = kTolerance;
+  double mma_tolerance = 0.0;  // on the tensor-core path; 0: kBf16MmaTolerance / kF16MmaTolerance
 };
+
+// Whether PagedAttention takes the tensor-core kernel: bf16/fp16, head_dim 64 or 128, and some
+// sequence with more rows than the decode tile holds (8 query vectors: 8 / min(G, 8) rows).
+bool TakesTensorCores(const CaseSpec& spec) {
+  const HeadShape& shape = spec.shape;
+  if (spec.dtype == DType::kF32 || (shape.head_dim != 64 && shape.head_dim != 128)) return false;
+  const int group = std::min(shape.num_heads / shape.num_kv_heads, 8);
+  int max_rows = 0;
+  for (const SeqSpec& seq : spec.seqs) max_rows = std::max(max_rows, seq.rows);
+  return max_rows > 8 / group;
+}
+
+// The tolerance of the path the case takes.
+double ToleranceFor(const CaseSpec& spec) {
+  if (!TakesTensorCores(spec)) return spec.tolerance;
+  if (spec.mma_tolerance > 0.0) return spec.mma_tolerance;
+  return spec.dtype == DType::kBF16 ? kBf16MmaTolerance : kF16MmaTolerance;
+}
 
 std::string Describe(const CaseSpec& spec) {
   std::string s = absl::StrCat(spec.shape.name, " ", DTypeName(spec.dtype),
+                               TakesTensorCores(spec) ? " (tensor cores)" : "",
                                " block_size=", spec.block_size, " seqs=");
   if (spec.seqs.size() > 12) return absl::StrCat(s, spec.seqs.size(), " sequences");
   for (const SeqSpec& seq : spec.seqs) absl::StrAppend(&s, "(", seq.start_pos, "+", seq.rows, ")");
@@ -183,6 +216,7 @@ std::string Describe(const CaseSpec& spec) {
 class PagedCase {
  public:
   explicit PagedCase(const CaseSpec& spec) : spec_(spec) {
+    spec_.tolerance = ToleranceFor(spec);
     const HeadShape& shape = spec.shape;
     num_seqs_ = static_cast<int>(spec.seqs.size());
     row_elements_ = shape.num_kv_heads * shape.head_dim;
@@ -536,7 +570,41 @@ TEST(CudaPagedAttention, ManySequencesWithPrefill) {
 TEST(CudaPagedAttention, PeakedSoftmax) {
   CheckCase({kNemotronH8B, DType::kF32, 16, MixedSeqs(), 81, /*scale=*/1.0f, /*q_range=*/3.0f,
              /*tolerance=*/1e-4});
-  CheckCase({kFalconH1, DType::kBF16, 32, {{4000, 1}, {300, 40}}, 82, 1.0f, 3.0f, 1e-4});
+  // Tensor cores (the 40-row chunk), tolerance 5e-2: with |q| up to 3 and scale 1, Q's rounding
+  // to bf16 moves each score by ~1e-2 (rms), i.e. each weight by ~1%, and the output follows the
+  // few keys that dominate (an H200 measured 1.75e-2).
+  CheckCase({kFalconH1, DType::kBF16, 32, {{4000, 1}, {300, 40}}, 82, 1.0f, 3.0f, 1e-4, 5e-2});
+}
+
+// The tensor-core prefill path at real shapes: fresh chunks and chunks continuing mid-sequence in
+// one batch (with decode rows), chunk lengths that are not multiples of the query tile (16 rows at
+// 4 heads per kv head) or the key tile (64), block sizes 16, 32 and 24 (not a power of two).
+std::vector<SeqSpec> PrefillSeqs() {
+  return {{0, 300}, {100, 57}, {1000, 77}, {37, 1}, {513, 130}, {0, 5}, {63, 66}};
+}
+
+TEST(CudaPagedAttention, TensorCorePrefillNemotronH8B) {
+  uint32_t seed = 101;
+  for (DType dtype : {DType::kBF16, DType::kF16}) {
+    for (int bs : {16, 24}) CheckCase({kNemotronH8B, dtype, bs, PrefillSeqs(), seed++});
+  }
+}
+
+TEST(CudaPagedAttention, TensorCorePrefillHeadDim64AndGroups) {
+  uint32_t seed = 111;
+  for (DType dtype : {DType::kBF16, DType::kF16}) {
+    CheckCase({kFalconH1, dtype, 16, PrefillSeqs(), seed++});     // head_dim 64, 4 heads per kv
+    CheckCase({kFalconH1, dtype, 24, PrefillSeqs(), seed++});     // block size not a power of 2
+    CheckCase({kMha, dtype, 32, PrefillSeqs(), seed++});          // 1 head per kv: 64 rows a tile
+    CheckCase({kGraniteTiny, dtype, 16, PrefillSeqs(), seed++});  // 3 heads per kv: 21 rows
+  }
+}
+
+// One long fresh chunk and a long continuation: many key tiles, the causal mask inside the CTA's
+// last key tiles only.
+TEST(CudaPagedAttention, TensorCoreLongChunks) {
+  CheckCase({kNemotronH8B, DType::kBF16, 16, {{0, 1500}, {2000, 333}}, 121});
+  CheckCase({kFalconH1, DType::kF16, 16, {{0, 1500}, {2000, 333}}, 122});
 }
 
 // Cache rows no sequence owns (spare blocks, rows past a context in its last block) are never
