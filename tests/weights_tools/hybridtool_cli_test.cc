@@ -94,6 +94,13 @@ TEST(HybridtoolLogits, BadArgumentsAreRefused) {
   out = RunTool("logits" + model + " --tokens 1,99999");
   EXPECT_EQ(out.exit_code, 1);
   EXPECT_THAT(out.text, HasSubstr("vocabulary"));
+  // Tensor parallelism splits over GPUs: not on the CPU, and never below one GPU.
+  out = RunTool("logits" + model + " --tokens 1 --device cpu --tensor-parallel-size 2");
+  EXPECT_EQ(out.exit_code, 1);
+  EXPECT_THAT(out.text, HasSubstr("needs --device cuda"));
+  out = RunTool("logits" + model + " --tokens 1 --tensor-parallel-size 0");
+  EXPECT_EQ(out.exit_code, 1);
+  EXPECT_THAT(out.text, HasSubstr("at least 1"));
 }
 
 TEST(HybridtoolLogits, JsonShapeFollowsTheContract) {
