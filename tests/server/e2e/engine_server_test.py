@@ -106,8 +106,9 @@ class StartupTest(unittest.TestCase):
             self.assertIn('"ready"', server.log())
 
     def test_tensor_parallelism_on_the_cpu_is_refused_at_startup(self):
-        for flags, message in ((["--device=cpu", "--tensor-parallel-size=2"], b"needs --device cuda"),
-                               (["--tensor-parallel-size=0"], b"--tensor-parallel-size=0 must be >= 1")):
+        cases = ((["--device=cpu", "--tensor-parallel-size=2"], b"needs --device cuda"),
+                 (["--tensor-parallel-size=0"], b"--tensor-parallel-size=0 must be >= 1"))
+        for flags, message in cases:
             result = subprocess.run([BINARY, f"--model={DEFAULT_MODEL}", "--http-port=0",
                                      "--grpc-port=-1", *flags], capture_output=True, timeout=60)
             self.assertEqual(result.returncode, 2, result.stderr)
