@@ -40,7 +40,7 @@ constexpr int kThreads = 128;
 // Flash-decoding limits: at most kMaxSplits partitions of at least kMinSplitKeys keys each, and
 // at most kMaxRowSplits (row, partition) pairs, which bounds the scratch for any batch.
 constexpr int kMaxSplits = 32;
-constexpr int kMinSplitKeys = 256;
+constexpr int kMinSplitKeys = 64;  // one narrow tile: a short context still spreads over SMs
 constexpr int64_t kMaxRowSplits = 1024;
 // The split count aims at this many CTAs per SM.
 constexpr int kTargetCtasPerSm = 4;
