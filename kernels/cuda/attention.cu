@@ -29,6 +29,7 @@
 #include "base/check.h"
 #include "kernels/cuda/attention_generic.h"
 #include "kernels/cuda/attention_mma.h"
+#include "kernels/cuda/attention_tiles.cuh"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/ops.h"
 
@@ -144,47 +145,6 @@ struct AttentionParams {
   float* partial_max_sum;  // [num_splits, T, nq, 2] running max and sum (num_splits > 1)
 };
 
-// Finds CTA tile b's sequence, first row and row count (seq = -1: no such tile). Warp 0 walks the
-// sequences 32 at a time with a prefix sum of their tile counts ceil(rows / R).
-__device__ void FindTile(const AttentionParams& p, int b, int* info) {
-  const int lane = threadIdx.x;
-  int base = 0;  // tiles of the sequences before this group of 32
-  bool found = false;
-  int seq = -1, row0 = 0, rows = 0;
-  for (int s0 = 0; s0 < p.num_seqs && base <= b; s0 += 32) {
-    const int s = s0 + lane;
-    int row_begin = 0, n = 0;
-    if (s < p.num_seqs) {
-      row_begin = p.seq_row_begin[s];
-      n = p.seq_row_begin[s + 1] - row_begin;
-    }
-    const int count = (n + p.rows_per_tile - 1) / p.rows_per_tile;
-    int inclusive = count;
-#pragma unroll
-    for (int offset = 1; offset < 32; offset <<= 1) {
-      const int y = __shfl_up_sync(0xffffffffu, inclusive, offset);
-      if (lane >= offset) inclusive += y;
-    }
-    const int exclusive = inclusive - count;
-    if (b >= base + exclusive && b < base + inclusive) {
-      const int tile = b - base - exclusive;
-      found = true;
-      seq = s;
-      row0 = row_begin + tile * p.rows_per_tile;
-      rows = min(p.rows_per_tile, n - tile * p.rows_per_tile);
-    }
-    base += __shfl_sync(0xffffffffu, inclusive, 31);
-  }
-  const unsigned found_mask = __ballot_sync(0xffffffffu, found);
-  if (found_mask == 0) {
-    if (lane == 0) info[0] = -1;
-  } else if (found) {
-    info[0] = seq;
-    info[1] = row0;
-    info[2] = rows;
-  }
-}
-
 // Shared memory of one CTA, in floats (the int arrays at the end count as floats).
 template <int kHd, int kM, int kKT>
 constexpr int SmemFloats() {
@@ -232,7 +192,7 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
     row0 = p.seq_row_begin[seq];
     num_rows = p.seq_row_begin[seq + 1] - row0;
   } else {
-    if (tid < 32) FindTile(p, blockIdx.x, s_info);
+    if (tid < 32) FindTile(p.num_seqs, p.seq_row_begin, p.rows_per_tile, blockIdx.x, s_info);
     __syncthreads();
     seq = s_info[0];
     if (seq < 0) return;

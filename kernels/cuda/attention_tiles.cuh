@@ -1,0 +1,56 @@
+// Internal to kernels/cuda: how the attention kernels (attention.cu, attention_mma.cu) map a CTA
+// to its tile of query rows when tiles never straddle sequences.
+#ifndef HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
+#define HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
+
+#include <cstdint>
+
+namespace hybridserve::kernels::cuda {
+
+// Finds tile b's sequence, first row and row count in info[0..2] (info[0] = -1: no such tile),
+// the tiles of a sequence being ceil(rows / rows_per_tile) runs of rows_per_tile rows, numbered
+// in sequence order. Called by warp 0 only: it walks the sequences 32 at a time with a prefix sum
+// of their tile counts.
+__device__ inline void FindTile(int32_t num_seqs, const int32_t* seq_row_begin,
+                                int32_t rows_per_tile, int b, int* info) {
+  const int lane = threadIdx.x;
+  int base = 0;  // tiles of the sequences before this group of 32
+  bool found = false;
+  int seq = -1, row0 = 0, rows = 0;
+  for (int s0 = 0; s0 < num_seqs && base <= b; s0 += 32) {
+    const int s = s0 + lane;
+    int row_begin = 0, n = 0;
+    if (s < num_seqs) {
+      row_begin = seq_row_begin[s];
+      n = seq_row_begin[s + 1] - row_begin;
+    }
+    const int count = (n + rows_per_tile - 1) / rows_per_tile;
+    int inclusive = count;
+#pragma unroll
+    for (int offset = 1; offset < 32; offset <<= 1) {
+      const int y = __shfl_up_sync(0xffffffffu, inclusive, offset);
+      if (lane >= offset) inclusive += y;
+    }
+    const int exclusive = inclusive - count;
+    if (b >= base + exclusive && b < base + inclusive) {
+      const int tile = b - base - exclusive;
+      found = true;
+      seq = s;
+      row0 = row_begin + tile * rows_per_tile;
+      rows = min(rows_per_tile, n - tile * rows_per_tile);
+    }
+    base += __shfl_sync(0xffffffffu, inclusive, 31);
+  }
+  const unsigned found_mask = __ballot_sync(0xffffffffu, found);
+  if (found_mask == 0) {
+    if (lane == 0) info[0] = -1;
+  } else if (found) {
+    info[0] = seq;
+    info[1] = row0;
+    info[2] = rows;
+  }
+}
+
+}  // namespace hybridserve::kernels::cuda
+
+#endif  // HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
