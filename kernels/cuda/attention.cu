@@ -261,17 +261,9 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
       const int j = idx / kChunksPerRow, chunk = idx % kChunksPerRow;
       const int key = tile_begin + j;
       if (key < key_end) {
-        int block_index, block_row;
-        if (p.block_shift >= 0) {
-          block_index = key >> p.block_shift;
-          block_row = key & (p.block_size - 1);
-        } else {
-          block_index = key / p.block_size;
-          block_row = key % p.block_size;
-        }
-        const int64_t block = block_table[block_index];
-        const int64_t offset = (block * p.block_size + block_row) * row_elements +
-                               static_cast<int64_t>(kv_head) * kHd + chunk * kChunkElems;
+        const int64_t offset =
+            KeyCacheRow(key, block_table, p.block_size, p.block_shift) * row_elements +
+            static_cast<int64_t>(kv_head) * kHd + chunk * kChunkElems;
         k_raw[it] = __ldg(reinterpret_cast<const uint4*>(keys + offset));
         v_raw[it] = __ldg(reinterpret_cast<const uint4*>(values + offset));
       } else {  // past the range: zeros (never a NaN from a row no sequence owns)
@@ -656,7 +648,7 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
   p.num_tokens = batch.num_tokens;
   p.max_blocks = batch.max_blocks;
   p.block_size = kv.block_size;
-  p.block_shift = (kv.block_size & (kv.block_size - 1)) == 0 ? __builtin_ctz(kv.block_size) : -1;
+  p.block_shift = BlockShift(kv.block_size);
   p.num_heads = num_heads;
   p.num_kv_heads = kv.num_kv_heads;
   p.heads_per_kv = num_heads / kv.num_kv_heads;

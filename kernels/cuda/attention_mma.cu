@@ -223,16 +223,7 @@ __global__ void __launch_bounds__(kThreads) AttentionMmaKernel(const MmaParams p
       const bool valid = key < key_end;
       int64_t offset = 0;
       if (valid) {
-        int block_index, block_row;
-        if (p.block_shift >= 0) {
-          block_index = key >> p.block_shift;
-          block_row = key & (p.block_size - 1);
-        } else {
-          block_index = key / p.block_size;
-          block_row = key % p.block_size;
-        }
-        const int64_t block = block_table[block_index];
-        offset = (block * p.block_size + block_row) * row_elements +
+        offset = KeyCacheRow(key, block_table, p.block_size, p.block_shift) * row_elements +
                  static_cast<int64_t>(kv_head) * kHd + chunk * 8;
       }
       const uint32_t dst = stage * kStageBytes + (j * kStride + chunk * 8) * sizeof(T);
@@ -423,7 +414,7 @@ void PagedAttentionMma(const float* q, int64_t q_stride, int32_t num_heads, floa
   p.num_seqs = batch.num_seqs;
   p.max_blocks = batch.max_blocks;
   p.block_size = kv.block_size;
-  p.block_shift = (kv.block_size & (kv.block_size - 1)) == 0 ? __builtin_ctz(kv.block_size) : -1;
+  p.block_shift = BlockShift(kv.block_size);
   p.num_kv_heads = kv.num_kv_heads;
   p.heads_per_kv = num_heads / kv.num_kv_heads;
   p.heads_per_cta = std::min(p.heads_per_kv, kM);

@@ -1,5 +1,6 @@
-// Internal to kernels/cuda: how the attention kernels (attention.cu, attention_mma.cu) map a CTA
-// to its tile of query rows when tiles never straddle sequences.
+// Internal to kernels/cuda: what the paged-attention kernels (attention.cu, attention_mma.cu)
+// share: how a CTA finds its tile of query rows (tiles never straddle sequences) and where a key's
+// row lies in the paged cache.
 #ifndef HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
 #define HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
 
@@ -49,6 +50,26 @@ __device__ inline void FindTile(int32_t num_seqs, const int32_t* seq_row_begin,
     info[1] = row0;
     info[2] = rows;
   }
+}
+
+// log2(block_size) when it is a power of two (keys then map to blocks by shifts), else -1.
+inline int32_t BlockShift(int32_t block_size) {
+  return (block_size & (block_size - 1)) == 0 ? __builtin_ctz(block_size) : -1;
+}
+
+// The row of the paged cache ([num_blocks * block_size, ...]) holding key `key` of a sequence
+// whose block table is block_table.
+__device__ __forceinline__ int64_t KeyCacheRow(int key, const int32_t* block_table,
+                                               int32_t block_size, int32_t block_shift) {
+  int block_index, block_row;
+  if (block_shift >= 0) {
+    block_index = key >> block_shift;
+    block_row = key & (block_size - 1);
+  } else {
+    block_index = key / block_size;
+    block_row = key % block_size;
+  }
+  return static_cast<int64_t>(block_table[block_index]) * block_size + block_row;
 }
 
 }  // namespace hybridserve::kernels::cuda
