@@ -30,8 +30,9 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
                 float out_scale, bool accumulate);  // a: [H] = -exp(A_log)
 void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const float* x, float* out,
                 float out_scale, bool accumulate);  // a: [I, N] = -exp(A_log)
+// out (+)= out_scale * down(act(gate(x)) * up(x)).
 void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_tokens, float* out,
-             bool accumulate);
+             bool accumulate, float out_scale);
 void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bool accumulate);
 void CudaZambaShared(CudaStep& step, const ZambaSharedSpec& spec, const float* h, const float* e0,
                      float* out);

@@ -11,7 +11,7 @@
 namespace hybridserve::engine {
 
 void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_tokens, float* out,
-             bool accumulate) {
+             bool accumulate, float out_scale) {
   namespace kc = kernels::cuda;
   const int64_t T = num_tokens;
   if (T == 0) return;
@@ -25,13 +25,23 @@ void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_to
     float* gate = step.arena->Alloc<float>(T * F);  // [T, F]
     CudaLinear(step, spec.gate_proj, x, in, T, gate, F);
     CudaLora(step, spec.gate_lora, x, in, T, gate, F);
-    kc::GatedActivate(gate, F, up, F, T, F, spec.activation, spec.gate_multiplier, step.stream);
     hidden = gate;
+    if (step.RoundsInputs(T)) {
+      // Only down_proj reads the middle: it is written rounded, for the GEMM, and not in fp32.
+      const kc::RoundedRows rounded = step.NewRounded(T, F);
+      kc::GatedActivateRounded(gate, F, up, F, T, F, spec.activation, spec.gate_multiplier, rounded,
+                               step.stream);
+      step.rounded[hidden] = rounded;
+    } else {
+      kc::GatedActivate(gate, F, up, F, T, F, spec.activation, spec.gate_multiplier, step.stream);
+    }
   } else {
     kc::Activate(up, F, T, F, spec.activation, step.stream);
   }
   const int64_t out_dim = spec.down_proj.out_dim;
-  CudaLinear(step, spec.down_proj, hidden, F, T, out, out_dim, accumulate, spec.down_multiplier);
+  CudaLinear(step, spec.down_proj, hidden, F, T, out, out_dim, accumulate,
+             out_scale * spec.down_multiplier);
+  step.rounded.erase(hidden);
 }
 
 void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bool accumulate) {
@@ -102,7 +112,7 @@ void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bo
     const int32_t* expert_rows = device_lists + expert_begin[e];
     const DeviceArena::Mark expert_mark = step.arena->mark();
     kc::GatherRows(expert_in, width, expert_rows, n, gathered, stream);
-    CudaMlp(step, spec.experts[e], gathered, n, result, false);
+    CudaMlp(step, spec.experts[e], gathered, n, result, false, 1.0f);
     kc::ScatterAddRows(result, width, expert_rows, row_gates + expert_begin[e], n, routed, stream);
     step.arena->Release(expert_mark);
   }
@@ -118,7 +128,7 @@ void CudaMoe(CudaStep& step, const MoeSpec& spec, const float* x, float* out, bo
   } else {
     kc::CopyRows(moe_result, D, out, D, T, D, stream);
   }
-  if (spec.shared_expert) CudaMlp(step, *spec.shared_expert, x, T, out, true);
+  if (spec.shared_expert) CudaMlp(step, *spec.shared_expert, x, T, out, true, 1.0f);
 }
 
 }  // namespace hybridserve::engine

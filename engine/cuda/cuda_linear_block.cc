@@ -11,20 +11,32 @@ void CudaLinear(const CudaStep& step, const LinearSpec& linear, const float* x, 
   if (num_tokens == 0) return;
   const void* bias = step.weights->Get(linear.bias);
   const int64_t n = linear.out_dim;
+  const auto rounded = step.rounded.find(x);
+  // The rows' rounded copy when one was left (the same product, one conversion fewer).
+  auto product = [&](float* to, int64_t to_stride, bool add, float alpha) {
+    const kc::DType wtype = step.weights->dtype();
+    const void* weight = step.weights->Get(linear.weight);
+    if (rounded != step.rounded.end()) {
+      HS_CHECK(rounded->second.type == wtype);
+      step.blas->LinearRounded(rounded->second.data, rounded->second.stride, wtype, weight, bias,
+                               num_tokens, linear.in_dim, n, to, to_stride, add, alpha);
+    } else {
+      step.blas->Linear(x, x_stride, wtype, weight, bias, num_tokens, linear.in_dim, n, to,
+                        to_stride, add, alpha);
+    }
+  };
   if (scale == 1.0f || bias == nullptr) {
     // The scale rides on the GEMM (cuBLAS's alpha).
-    step.blas->Linear(x, x_stride, step.weights->dtype(), step.weights->Get(linear.weight), bias,
-                      num_tokens, linear.in_dim, n, out, out_stride, accumulate, scale);
+    product(out, out_stride, accumulate, scale);
     return;
   }
   // A scaled product with a bias: x . W^T + b in a temporary, then scaled into out.
-  float* product = step.arena->Alloc<float>(num_tokens * n);
-  step.blas->Linear(x, x_stride, step.weights->dtype(), step.weights->Get(linear.weight), bias,
-                    num_tokens, linear.in_dim, n, product, n);
+  float* temporary = step.arena->Alloc<float>(num_tokens * n);
+  product(temporary, n, false, 1.0f);
   if (!accumulate)
     HS_CUDA_CHECK(cudaMemset2DAsync(out, out_stride * sizeof(float), 0, n * sizeof(float),
                                     num_tokens, step.stream));
-  kc::Axpy(scale, product, n, out, out_stride, num_tokens, n, step.stream);
+  kc::Axpy(scale, temporary, n, out, out_stride, num_tokens, n, step.stream);
 }
 
 void CudaLora(const CudaStep& step, const LoraSpec& lora, const float* x, int64_t x_stride,

@@ -92,7 +92,14 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
                                         : cpu::GatedNormOrder::kGateThenNorm;
   switch (spec.norm_kind) {
     case GatedNorm::kNone:
-      kc::GateSilu(y, I, zxbcdt, width, T, I, stream);
+      if (step.RoundsInputs(T)) {
+        // Only out_proj reads the gated y: written rounded, for the GEMM, and not in fp32.
+        const kc::RoundedRows rounded = step.NewRounded(T, I);
+        kc::GateSiluRounded(y, I, zxbcdt, width, T, I, rounded, stream);
+        step.rounded[y] = rounded;
+      } else {
+        kc::GateSilu(y, I, zxbcdt, width, T, I, stream);
+      }
       break;
     case GatedNorm::kGateThenNorm:
     case GatedNorm::kNormThenGate:
@@ -115,6 +122,7 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
       break;
   }
   CudaLinear(step, spec.out_proj, y, I, T, out, spec.out_proj.out_dim, accumulate, out_scale);
+  step.rounded.erase(y);
 }
 
 }  // namespace hybridserve::engine

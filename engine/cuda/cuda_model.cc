@@ -124,6 +124,24 @@ absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::CreateRandom(ModelSpec spe
 absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Finish(std::unique_ptr<CudaModel> model) {
   HS_ASSIGN_OR_RETURN(model->blas_, kc::Blas::Create(model->stream_));
   model->arena_ = std::make_unique<DeviceArena>(model->stream_);
+  // Falcon-H1's muP multipliers of the in_proj output segments (z | x | B | C | dt) are constant
+  // row scales of in_proj: folded into its rows (and bias) once, instead of a pass over every
+  // step's in_proj output. The spec the blocks read then has them at 1.
+  for (LayerSpec& layer : model->spec_.layers) {
+    if (!layer.mamba2) continue;
+    Mamba2Spec& m = *layer.mamba2;
+    const int64_t I = m.d_inner, GN = m.n_groups * m.d_state, CD = m.conv_dim();
+    const std::array<ColumnSegment, 5> segments = {{{0, I, m.mup_z},
+                                                    {I, 2 * I, m.mup_x},
+                                                    {2 * I, 2 * I + GN, m.mup_b},
+                                                    {2 * I + GN, 2 * I + 2 * GN, m.mup_c},
+                                                    {I + CD, I + CD + m.num_heads, m.mup_dt}}};
+    for (const ColumnSegment& segment : segments) {
+      model->weights_->ScaleRows(m.in_proj.weight, segment.begin, segment.end, segment.factor);
+      model->weights_->ScaleRows(m.in_proj.bias, segment.begin, segment.end, segment.factor);
+    }
+    m.mup_z = m.mup_x = m.mup_b = m.mup_c = m.mup_dt = 1.0f;
+  }
   // A = -exp(A_log) once per SSM layer.
   for (const LayerSpec& layer : model->spec_.layers) {
     model->has_moe_ |= layer.moe.has_value();
@@ -328,6 +346,17 @@ void CudaModel::RunLayers(CudaStep& step, const int32_t* device_tokens,
   float* normed = arena_->Alloc<float>(T * D);
   float* mixed = arena_->Alloc<float>(T * D);
   float* branch = arena_->Alloc<float>(T * D);
+  // The pre-norms also leave their result rounded for the GEMMs that read it (prefill).
+  const kc::RoundedRows normed_rounded =
+      step.RoundsInputs(T) ? step.NewRounded(T, D) : kc::RoundedRows{};
+  auto norm = [&](const float* x, const NormSpec& spec) {
+    kc::RmsNorm(x, D, kc::DType::kF32, weights_->GetF32(spec.weight), T, D, spec.eps, normed, D,
+                stream_, normed_rounded);
+    if (normed_rounded.data != nullptr) step.rounded[normed] = normed_rounded;
+  };
+  // On one GPU the blocks add their outputs to the residual stream themselves (the residual
+  // multiplier rides on their output GEMMs); a shard's partial outputs are summed first.
+  const bool add_to_residual = comm_ == nullptr;
   for (size_t l = 0; l < spec_.layers.size(); ++l) {
     const LayerSpec& layer = spec_.layers[l];
     const DeviceArena::Mark layer_mark = arena_->mark();
@@ -335,46 +364,55 @@ void CudaModel::RunLayers(CudaStep& step, const int32_t* device_tokens,
       const float* norm_in = h;
       if (layer.zamba_shared) {
         CudaZambaShared(step, *layer.zamba_shared, h, e0, branch);
+        step.rounded.erase(normed);
         kc::CopyRows(h, D, normed, D, T, D, stream_);
         kc::Axpy(1.0f, branch, D, normed, D, T, D, stream_);
         norm_in = normed;
       }
-      kc::RmsNorm(norm_in, D, kc::DType::kF32, weights_->GetF32(layer.mixer_norm.weight), T, D,
-                  layer.mixer_norm.eps, normed, D, stream_);
-      // mixed = attention_out_multiplier * attention + ssm_out_multiplier * mamba, each branch's
-      // multiplier and sum carried by its output GEMM.
-      bool have = false;
+      norm(norm_in, layer.mixer_norm);
+      // h += residual_multiplier * (attention_out_multiplier * attention + ssm_out_multiplier *
+      // mamba), each branch's multiplier and sum carried by its output GEMM.
+      float* out = add_to_residual ? h : mixed;
+      const float rm = add_to_residual ? layer.residual_multiplier : 1.0f;
+      bool have = add_to_residual;
       if (layer.attention) {
-        CudaAttention(step, *layer.attention, normed, layer.attention_in_multiplier, mixed,
-                      layer.attention_out_multiplier, have);
+        CudaAttention(step, *layer.attention, normed, layer.attention_in_multiplier, out,
+                      rm * layer.attention_out_multiplier, have);
         have = true;
       }
       if (layer.mamba2) {
-        CudaMamba2(step, *layer.mamba2, layer_params_[l].a, normed, mixed, layer.ssm_out_multiplier,
-                   have);
+        CudaMamba2(step, *layer.mamba2, layer_params_[l].a, normed, out,
+                   rm * layer.ssm_out_multiplier, have);
         have = true;
       }
       if (layer.mamba1) {
-        CudaMamba1(step, *layer.mamba1, layer_params_[l].a, normed, mixed, layer.ssm_out_multiplier,
-                   have);
+        CudaMamba1(step, *layer.mamba1, layer_params_[l].a, normed, out,
+                   rm * layer.ssm_out_multiplier, have);
         have = true;
       }
-      if (!have) HS_CUDA_CHECK(cudaMemsetAsync(mixed, 0, static_cast<size_t>(T) * D * 4, stream_));
-      step.AllReduce(mixed, T * D);
-      kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
+      if (!add_to_residual) {
+        if (!have)
+          HS_CUDA_CHECK(cudaMemsetAsync(mixed, 0, static_cast<size_t>(T) * D * 4, stream_));
+        step.AllReduce(mixed, T * D);
+        kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
+      }
     }
     if (layer.mlp || layer.moe) {
-      kc::RmsNorm(h, D, kc::DType::kF32, weights_->GetF32(layer.ffn_norm.weight), T, D,
-                  layer.ffn_norm.eps, normed, D, stream_);
-      bool have = false;
-      if (layer.mlp) {
-        CudaMlp(step, *layer.mlp, normed, T, mixed, false);
-        have = true;
+      norm(h, layer.ffn_norm);
+      if (add_to_residual && !layer.moe) {
+        CudaMlp(step, *layer.mlp, normed, T, h, true, layer.residual_multiplier);
+      } else {
+        bool have = false;
+        if (layer.mlp) {
+          CudaMlp(step, *layer.mlp, normed, T, mixed, false, 1.0f);
+          have = true;
+        }
+        if (layer.moe) CudaMoe(step, *layer.moe, normed, mixed, /*accumulate=*/have);
+        step.AllReduce(mixed, T * D);
+        kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
       }
-      if (layer.moe) CudaMoe(step, *layer.moe, normed, mixed, /*accumulate=*/have);
-      step.AllReduce(mixed, T * D);
-      kc::Axpy(layer.residual_multiplier, mixed, D, h, D, T, D, stream_);
     }
+    step.rounded.erase(normed);
     arena_->Release(layer_mark);
   }
 

@@ -45,6 +45,22 @@ struct CudaStep {
   std::vector<bool> decode;        // [S]
   int32_t rows(size_t seq) const { return row_begin[seq + 1] - row_begin[seq]; }
 
+  // Rounded copies: an fp32 activation that the kernel writing it also left in the weight type
+  // (kernels::cuda::RoundedRows), for the GEMMs reading it next. CudaLinear multiplies the copy
+  // instead of rounding the fp32 rows again. Made only where RoundsInputs(rows): at more rows than
+  // the decode GEMV takes, which reads fp32 rows; a producer that leaves only the copy says so
+  // on its fp32 pointer, and whoever registers a copy removes it when the rows go.
+  bool RoundsInputs(int64_t rows) const {
+    return weights->dtype() != kernels::cuda::DType::kF32 &&
+           rows > kernels::cuda::Blas::kMaxDecodeRows;
+  }
+  // A rounded buffer for [rows, cols] in the weight type, from the arena.
+  kernels::cuda::RoundedRows NewRounded(int64_t rows, int64_t cols) {
+    return {weights->dtype(),
+            arena->AllocBytes(rows * cols * kernels::cuda::DTypeBytes(weights->dtype())), cols};
+  }
+  std::map<const float*, kernels::cuda::RoundedRows> rounded;
+
   // Per-row dt limits [T] (device) for a (prompt lo, prompt hi, decode lo, decode hi) tuple,
   // made on first use in the step.
   std::pair<const float*, const float*> DtLimits(float lo, float hi, float decode_lo,

@@ -22,7 +22,7 @@ void CudaZambaShared(CudaStep& step, const ZambaSharedSpec& spec, const float* h
   kc::RmsNorm(attended, D, kc::DType::kF32, w.GetF32(spec.pre_ff_norm.weight), T, D,
               spec.pre_ff_norm.eps, attended, D, step.stream);
   float* mlp = step.arena->Alloc<float>(T * D);  // [T, D]
-  CudaMlp(step, spec.mlp, attended, T, mlp, false);
+  CudaMlp(step, spec.mlp, attended, T, mlp, false, 1.0f);
   CudaLinear(step, spec.linear, mlp, D, T, out, D);  // linear: of a partial sum, a partial sum
   step.AllReduce(out, T * D);
 }

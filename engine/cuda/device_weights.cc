@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
 #include "base/status_macros.h"
+#include "engine/cuda/step_kernels.h"
 #include "engine/model/tensor_refs.h"
 #include "kernels/cuda/cuda_check.h"
 
@@ -153,6 +154,18 @@ const DeviceWeights::Entry& DeviceWeights::Find(const TensorRef& ref) const {
   auto it = by_ref_.find(RefKey(ref));
   HS_CHECK_MSG(it != by_ref_.end(), ref.name.c_str());
   return it->second;
+}
+
+void DeviceWeights::ScaleRows(const TensorRef& ref, int64_t row_begin, int64_t row_end,
+                              float factor) {
+  if (!ref.present() || factor == 1.0f) return;
+  const Entry& entry = Find(ref);
+  const int64_t cols = ref.shape.size() >= 2 ? ref.shape.back() : 1;
+  HS_CHECK(row_begin >= 0 && row_end >= row_begin && row_end * cols <= NumElements(ref.shape));
+  ScaleElements(dtype_, entry.storage, row_begin * cols, row_end * cols, factor, nullptr);
+  if (entry.f32 != nullptr && entry.f32 != entry.storage) {
+    ScaleElements(kc::DType::kF32, entry.f32, row_begin * cols, row_end * cols, factor, nullptr);
+  }
 }
 
 const void* DeviceWeights::Get(const TensorRef& ref) const {

@@ -46,6 +46,11 @@ class DeviceWeights {
   const float* GetF32(const TensorRef& ref) const;
   int64_t bytes() const { return bytes_; }
 
+  // Multiplies rows [row_begin, row_end) of a tensor ([rows, cols] row-major; a vector is rows of
+  // one) by factor, in every copy of it (storage type and fp32): folds a constant multiplier of
+  // a product's output into its weights. The tensor must not be shared with another ref.
+  void ScaleRows(const TensorRef& ref, int64_t row_begin, int64_t row_end, float factor);
+
  private:
   struct Entry {
     void* storage = nullptr;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cuda/ops.h"
+
 namespace hybridserve::engine {
 
 // m[t, i] *= factor of the segment [begin, end) holding column i, over a [T, width] matrix, in
@@ -19,6 +21,10 @@ struct ColumnSegment {
 };
 void ScaleColumnSegments(float* m, int64_t num_rows, int64_t width,
                          const std::array<ColumnSegment, 5>& segments, cudaStream_t stream);
+
+// data[i] *= factor for i in [begin, end), data in dtype (rounded back to it).
+void ScaleElements(kernels::cuda::DType dtype, void* data, int64_t begin, int64_t end, float factor,
+                   cudaStream_t stream);
 
 // out[i] = -exp(in[i]) (A from A_log), n elements.
 void NegExp(const float* in, int64_t n, float* out, cudaStream_t stream);

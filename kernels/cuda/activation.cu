@@ -37,6 +37,21 @@ __global__ void GatedActivateKernel(float* x, int64_t x_stride, const float* up,
   }
 }
 
+template <cpu::Activation kAct, typename O>
+__global__ void GatedActivateRoundedKernel(const float* __restrict__ x, int64_t x_stride,
+                                           const float* __restrict__ up, int64_t up_stride,
+                                           int64_t num_tokens, int64_t dim, float gate_multiplier,
+                                           O* __restrict__ out, int64_t out_stride) {
+  HS_FOR_EACH_ROW(t, num_tokens) {
+    const float* row = x + t * x_stride;
+    const float* up_row = up + t * up_stride;
+    O* out_row = out + t * out_stride;
+    HS_FOR_EACH_COL(i, dim) {
+      StoreFloat(up_row[i] * ApplyActivation<kAct>(row[i] * gate_multiplier), out_row, i);
+    }
+  }
+}
+
 template <typename B>
 __global__ void DtSoftplusKernel(float* dt, int64_t dt_stride, int64_t num_tokens,
                                  int64_t num_heads, const B* bias, const float* lo,
@@ -94,6 +109,24 @@ void GatedActivate(float* x, int64_t x_stride, const float* up, int64_t up_strid
         <<<RowsGrid(num_tokens, dim), kElementwiseThreads, 0, stream>>>(
             x, x_stride, up, up_stride, num_tokens, dim, gate_multiplier);
     HS_CUDA_CHECK_LAUNCH();
+  });
+}
+
+void GatedActivateRounded(const float* x, int64_t x_stride, const float* up, int64_t up_stride,
+                          int64_t num_tokens, int64_t dim, cpu::Activation act,
+                          float gate_multiplier, RoundedRows out, cudaStream_t stream) {
+  HS_CHECK(num_tokens >= 0 && dim >= 0 && x_stride >= dim && up_stride >= dim);
+  HS_CHECK(out.type != DType::kF32 && out.data != nullptr && out.stride >= dim);
+  if (num_tokens == 0 || dim == 0) return;
+  DispatchActivation(act, [&](auto kind) {
+    DispatchStorage(out.type, [&](auto tag) {
+      using O = decltype(tag);
+      GatedActivateRoundedKernel<decltype(kind)::value, O>
+          <<<RowsGrid(num_tokens, dim), kElementwiseThreads, 0, stream>>>(
+              x, x_stride, up, up_stride, num_tokens, dim, gate_multiplier,
+              static_cast<O*>(out.data), out.stride);
+      HS_CUDA_CHECK_LAUNCH();
+    });
   });
 }
 

@@ -430,35 +430,52 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
   }
 }
 
-// One CTA per row: out = sum_s exp(max_s - M) * out_s / sum_s exp(max_s - M) * sum_s over the
-// partitions s that hold keys of the row (s * split_keys <= position), M = max_s max_s.
+// One warp per (row, head): out = sum_s exp(max_s - M) * out_s / sum_s exp(max_s - M) * sum_s
+// over the partitions s that hold keys of the row (s * split_keys <= position), M = max_s max_s.
+// The lanes read the partitions' (max, sum) pairs side by side (kMaxSplits <= 32), so the weights
+// come from two warp reductions, and each lane then sums its 4-float chunks of the head's output
+// over the partitions with the loads of several partitions in flight.
+static_assert(kMaxSplits <= 32);
+constexpr int kMergeWarps = kThreads / 32;
 __global__ void __launch_bounds__(kThreads)
     MergePartitions(const AttentionParams p, const int32_t* __restrict__ token_seq, int head_dim) {
-  const int t = blockIdx.x;
+  const int lane = threadIdx.x % 32;
+  const int64_t pair = static_cast<int64_t>(blockIdx.x) * kMergeWarps + threadIdx.x / 32;
+  if (pair >= static_cast<int64_t>(p.num_tokens) * p.num_heads) return;
+  const int t = static_cast<int>(pair / p.num_heads);
+  const int head = static_cast<int>(pair % p.num_heads);
   const int seq = token_seq[t];
   const int position = p.seq_start_pos[seq] + (t - p.seq_row_begin[seq]);
   const int num_parts = min(p.num_splits, position / p.split_keys + 1);
   const int64_t split_stride = static_cast<int64_t>(p.num_tokens) * p.num_heads;
   const float2* max_sum = reinterpret_cast<const float2*>(p.partial_max_sum);
+  const float2 mine =
+      lane < num_parts ? max_sum[lane * split_stride + pair] : make_float2(-INFINITY, 0.0f);
+  float global_max = mine.x;
+#pragma unroll
+  for (int offset = 16; offset > 0; offset /= 2) {
+    global_max = fmaxf(global_max, __shfl_xor_sync(0xffffffffu, global_max, offset));
+  }
+  __shared__ float weights[kMergeWarps][32];
+  float* weight = weights[threadIdx.x / 32];
+  weight[lane] = mine.x == -INFINITY ? 0.0f : expf(mine.x - global_max);
+  __syncwarp();
+  float sum = 0.0f;
+  for (int s = 0; s < num_parts; ++s) {
+    sum = fmaf(weight[s], __shfl_sync(0xffffffffu, mine.y, s), sum);
+  }
   const int chunks_per_head = head_dim / 4;
-  for (int i = threadIdx.x; i < p.num_heads * chunks_per_head; i += kThreads) {
-    const int head = i / chunks_per_head, chunk = i % chunks_per_head;
-    const int64_t slot = static_cast<int64_t>(t) * p.num_heads + head;
-    float global_max = -INFINITY;
-    for (int s = 0; s < num_parts; ++s)
-      global_max = fmaxf(global_max, max_sum[s * split_stride + slot].x);
-    float sum = 0.0f;
+  for (int chunk = lane; chunk < chunks_per_head; chunk += 32) {
     float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    const float4* part = reinterpret_cast<const float4*>(p.partial_out + pair * head_dim) + chunk;
+#pragma unroll 8
     for (int s = 0; s < num_parts; ++s) {
-      const float2 ms = max_sum[s * split_stride + slot];
-      const float w = ms.x == -INFINITY ? 0.0f : expf(ms.x - global_max);
-      sum = fmaf(w, ms.y, sum);
-      const float4 part = reinterpret_cast<const float4*>(
-          p.partial_out + (s * split_stride + slot) * head_dim)[chunk];
-      o.x = fmaf(w, part.x, o.x);
-      o.y = fmaf(w, part.y, o.y);
-      o.z = fmaf(w, part.z, o.z);
-      o.w = fmaf(w, part.w, o.w);
+      const float w = weight[s];
+      const float4 v = part[s * split_stride * chunks_per_head];
+      o.x = fmaf(w, v.x, o.x);
+      o.y = fmaf(w, v.y, o.y);
+      o.z = fmaf(w, v.z, o.z);
+      o.w = fmaf(w, v.w, o.w);
     }
     float* dst = p.out + t * p.out_stride + static_cast<int64_t>(head) * head_dim + 4 * chunk;
     dst[0] = o.x / sum;
@@ -531,7 +548,9 @@ void LaunchAttention(AttentionParams p, const BatchLayout& batch, void* scratch,
   kernel<<<grid, kThreads, kSmemBytes, stream>>>(p);
   HS_CUDA_CHECK_LAUNCH();
   if (p.num_splits > 1) {
-    MergePartitions<<<batch.num_tokens, kThreads, 0, stream>>>(p, batch.token_seq, kHd);
+    const int64_t pairs = static_cast<int64_t>(batch.num_tokens) * p.num_heads;
+    MergePartitions<<<static_cast<unsigned>((pairs + kMergeWarps - 1) / kMergeWarps), kThreads, 0,
+                      stream>>>(p, batch.token_seq, kHd);
     HS_CUDA_CHECK_LAUNCH();
   }
 }

@@ -106,6 +106,8 @@ void* Blas::Scratch(int64_t bytes) {
   return scratch_;
 }
 
+static_assert(Blas::kMaxDecodeRows == kMaxGemvRows);
+
 void Blas::Linear(const float* x, int64_t x_stride, DType wtype, const void* weight,
                   const void* bias, int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out,
                   int64_t out_stride, bool accumulate, float scale) {
@@ -130,23 +132,42 @@ void Blas::Linear(const float* x, int64_t x_stride, DType wtype, const void* wei
          scale, stream_);
     return;
   }
-  const float alpha = scale;
-  const float beta = accumulate ? 1.0f : 0.0f;
-  const cudaDataType_t type = CudaDataType(wtype);
-  const void* b = x;
-  int64_t ldb = x_stride;
-  cublasComputeType_t compute = CUBLAS_COMPUTE_32F_PEDANTIC;
   if (wtype != DType::kF32) {
     void* x_lowp = Scratch(num_tokens * in_dim * DTypeBytes(wtype));
     FromFloatRows(wtype, x, x_stride, num_tokens, in_dim, x_lowp, stream_);
-    b = x_lowp;
-    ldb = in_dim;
-    compute = CUBLAS_COMPUTE_32F;
+    Gemm(x_lowp, in_dim, wtype, weight, bias, num_tokens, in_dim, out_dim, out, out_stride,
+         accumulate, scale);
+    return;
   }
+  Gemm(x, x_stride, wtype, weight, bias, num_tokens, in_dim, out_dim, out, out_stride, accumulate,
+       scale);
+}
+
+void Blas::LinearRounded(const void* x, int64_t x_stride, DType wtype, const void* weight,
+                         const void* bias, int64_t num_tokens, int64_t in_dim, int64_t out_dim,
+                         float* out, int64_t out_stride, bool accumulate, float scale) {
+  HS_CHECK(wtype != DType::kF32 && num_tokens >= 0 && in_dim > 0 && out_dim >= 0);
+  HS_CHECK(x_stride >= in_dim && out_stride >= out_dim);
+  constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
+  HS_CHECK(num_tokens <= kMaxInt && x_stride <= kMaxInt && out_stride <= kMaxInt);
+  if (num_tokens == 0 || out_dim == 0) return;
+  Gemm(x, x_stride, wtype, weight, bias, num_tokens, in_dim, out_dim, out, out_stride, accumulate,
+       scale);
+}
+
+void Blas::Gemm(const void* x, int64_t x_stride, DType wtype, const void* weight, const void* bias,
+                int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out, int64_t out_stride,
+                bool accumulate, float scale) {
+  const float alpha = scale;
+  const float beta = accumulate ? 1.0f : 0.0f;
+  const cudaDataType_t type = CudaDataType(wtype);
+  // fp32 weights: a plain fp32 GEMM (no TF32); bf16/fp16 on the tensor cores, fp32 accumulation.
+  const cublasComputeType_t compute =
+      wtype == DType::kF32 ? CUBLAS_COMPUTE_32F_PEDANTIC : CUBLAS_COMPUTE_32F;
   HS_CUBLAS_CHECK(cublasGemmEx(handle_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(out_dim),
                                static_cast<int>(num_tokens), static_cast<int>(in_dim), &alpha,
-                               weight, type, static_cast<int>(in_dim), b, type,
-                               static_cast<int>(ldb), &beta, out, CUDA_R_32F,
+                               weight, type, static_cast<int>(in_dim), x, type,
+                               static_cast<int>(x_stride), &beta, out, CUDA_R_32F,
                                static_cast<int>(out_stride), compute, CUBLAS_GEMM_DEFAULT));
   if (bias != nullptr) AddBias(wtype, bias, num_tokens, out_dim, out, out_stride, stream_);
 }

@@ -31,6 +31,15 @@ class Blas {
               int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out, int64_t out_stride,
               bool accumulate = false, float scale = 1.0f);
 
+  // Up to this many rows, bf16/fp16 products read the fp32 rows directly (the decode GEMV).
+  static constexpr int64_t kMaxDecodeRows = 8;
+
+  // Linear on rows already rounded to wtype (bf16/fp16; an op's RoundedRows): x: [T, K] in wtype
+  // with row stride x_stride. The same product Linear makes of fp32 rows once it has rounded them.
+  void LinearRounded(const void* x, int64_t x_stride, DType wtype, const void* weight,
+                     const void* bias, int64_t num_tokens, int64_t in_dim, int64_t out_dim,
+                     float* out, int64_t out_stride, bool accumulate = false, float scale = 1.0f);
+
   cudaStream_t stream() const { return stream_; }
   // Changes whenever the scratch buffer moves (a captured CUDA graph that used it is then stale).
   int64_t scratch_generation() const { return scratch_generation_; }
@@ -38,6 +47,10 @@ class Blas {
  private:
   Blas(cublasHandle_t handle, cudaStream_t stream, void* workspace);
   void* Scratch(int64_t bytes);
+  // The cuBLAS product of rows in wtype (x: [T, K], row stride x_stride) with W.
+  void Gemm(const void* x, int64_t x_stride, DType wtype, const void* weight, const void* bias,
+            int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out, int64_t out_stride,
+            bool accumulate, float scale);
 
   cublasHandle_t handle_;
   cudaStream_t stream_;

@@ -3,9 +3,10 @@
 // launch of its own and then calls cuBLAS; at ~1,000 such products per step of a small model,
 // those extra launches are a large part of the step.
 // How: one warp per output feature n: each lane streams 16-byte chunks (8 weights) of row n of W,
-// four chunks in flight at a time, reads the matching 8 activations of each of the T rows (fp32,
-// float4 loads, cached: every warp reads the same rows), rounds them to the weight type (the
-// values the GEMM path multiplies), and accumulates in fp32; a warp shuffle reduction then gives
+// eight chunks in flight at a time (a 2048-wide row in one round), reads the matching 8
+// activations of each of the T rows (fp32, float4 loads, cached: every warp reads the same rows),
+// rounds them to the weight type (the values the GEMM path multiplies), and accumulates in fp32;
+// a warp shuffle reduction then gives
 // the T sums, which lane 0 scales, adds to out (accumulate) and adds the bias to. T is a template
 // parameter (1..8) so the sums live in registers.
 #include <cuda_bf16.h>
@@ -53,7 +54,7 @@ __global__ void __launch_bounds__(kThreads)
   for (int t = 0; t < kRows; ++t) acc[t] = 0.0f;
   // kUnroll chunks of the row per lane in flight before any is used: one 16-byte load at a time
   // per lane would leave the memory system mostly idle.
-  constexpr int kUnroll = 4;
+  constexpr int kUnroll = 8;
   constexpr int64_t kStep = 32 * 8;
   for (int64_t k0 = lane * 8; k0 < in_dim; k0 += kUnroll * kStep) {
     uint4 raw[kUnroll];

@@ -3,7 +3,8 @@
 // hand-off of the [H, P, N] state from chunk to chunk is sequential, and it is elementwise.
 // How: five launches on the caller's stream, for one sequence, mirroring cpu::Mamba2ChunkScan
 // (which follows Hugging Face's torch_forward), with a_l = A dt_l and x~_l = x_l dt_l:
-//   1. ChunkCumsum   per (chunk, head): the running sum of a_l in double (as the CPU does), kept
+//   1. ChunkCumsum   per (chunk, head): the running sum of a_l in double (as the CPU does; a warp
+//                    prefix scan, so summed in another order, ~1e-16 apart), kept
 //                    in double for the segment sums, and exp(cum_l), exp(cum_last - cum_l) with
 //                    the fp32 cum_l, exactly the CPU's decays.
 //   2. ChunkCb       per (chunk, group): CB[l, s] = C_l . B_s (lower triangle tiles only).
@@ -122,8 +123,14 @@ ScratchLayout Layout(const cpu::SsdShape& s) {
 
 // ---- 1. cumulative sums and decays --------------------------------------------------------------
 
-__global__ void ChunkCumsumKernel(ScanArgs args) {
-  const int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+// One warp per (chunk, head): the chunk's a_l are read 32 at a time (coalesced), summed by a warp
+// prefix scan in double and carried from piece to piece; the decays follow in a second pass once
+// the chunk's total is known. (A thread per (chunk, head) walking its chunk alone made strided
+// stores and left the GPU idle: 0.2 ms a layer at 4096 tokens.)
+constexpr int kCumsumWarps = 4;
+__global__ void __launch_bounds__(kCumsumWarps * 32) ChunkCumsumKernel(ScanArgs args) {
+  const int lane = threadIdx.x % 32;
+  const int64_t idx = static_cast<int64_t>(blockIdx.x) * kCumsumWarps + threadIdx.x / 32;
   if (idx >= args.num_chunks * args.H) return;
   const int64_t c = idx / args.H;
   const int64_t h = idx % args.H;
@@ -131,18 +138,27 @@ __global__ void ChunkCumsumKernel(ScanArgs args) {
   const int64_t t0 = c * args.Q;
   const int64_t base = idx * args.Q;  // (c * H + h) * Q
   const float a_head = args.A[h];
-  double running = 0.0;
-  for (int64_t l = 0; l < q; ++l) {
-    const float a = a_head * args.dt[(t0 + l) * args.dt_stride + h];
-    running += a;
-    args.cum[base + l] = running;
-    const float cum = static_cast<float>(running);
-    args.exp_cum[base + l] = expf(cum);
-    args.decay_to_end[base + l] = cum;  // the fp32 cum, turned into a decay below
+  double carry = 0.0;
+  for (int64_t l0 = 0; l0 < q; l0 += 32) {
+    const int64_t l = l0 + lane;
+    double running =
+        l < q ? static_cast<double>(a_head * args.dt[(t0 + l) * args.dt_stride + h]) : 0.0;
+#pragma unroll
+    for (int offset = 1; offset < 32; offset *= 2) {
+      const double below = __shfl_up_sync(0xffffffffu, running, offset);
+      if (lane >= offset) running += below;
+    }
+    running += carry;
+    carry = __shfl_sync(0xffffffffu, running, 31);
+    if (l < q) {
+      args.cum[base + l] = running;
+      const float cum = static_cast<float>(running);
+      args.exp_cum[base + l] = expf(cum);
+    }
   }
-  const float total = static_cast<float>(running);
-  for (int64_t l = 0; l < q; ++l) {
-    args.decay_to_end[base + l] = expf(total - args.decay_to_end[base + l]);
+  const float total = static_cast<float>(carry);
+  for (int64_t l = lane; l < q; l += 32) {
+    args.decay_to_end[base + l] = expf(total - static_cast<float>(args.cum[base + l]));
   }
 }
 
@@ -393,7 +409,8 @@ void Mamba2ChunkScan(const cpu::SsdShape& shape, const float* x, int64_t x_strid
   HS_CHECK(args.num_chunks <= 65535 && args.H <= 65535);
 
   const unsigned nc = static_cast<unsigned>(args.num_chunks);
-  ChunkCumsumKernel<<<Blocks(args.num_chunks * args.H, 128), 128, 0, stream>>>(args);
+  ChunkCumsumKernel<<<Blocks(args.num_chunks * args.H, kCumsumWarps), kCumsumWarps * 32, 0,
+                      stream>>>(args);
   HS_CUDA_CHECK_LAUNCH();
 
   if (precision == ScanPrecision::kTensorCore) {

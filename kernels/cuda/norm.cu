@@ -6,6 +6,7 @@
 // 1 / std::sqrt), then x * r, then weight * (x * r). Each element is read and written by the
 // same thread after the block-wide sum, so out may alias the input.
 #include <algorithm>
+#include <type_traits>
 
 #include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
@@ -30,18 +31,25 @@ __device__ __forceinline__ float InverseRms(float sum_of_squares, int64_t n, flo
   return 1.0f / sqrtf(variance + eps);
 }
 
-template <typename W>
+// R: the type of the rounded copy (float: none). The square sums are unrolled so that a thread's
+// loads are in flight together (at one row, as in decode, their latency is the whole cost).
+template <typename W, typename R>
 __global__ void __launch_bounds__(kNormThreads)
     RmsNormKernel(const float* x, int64_t x_stride, const W* weight, int64_t num_tokens,
-                  int64_t dim, float eps, float* out, int64_t out_stride) {
+                  int64_t dim, float eps, float* out, int64_t out_stride, R* rounded,
+                  int64_t rounded_stride) {
   for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
     const float* row = x + t * x_stride;
     float* out_row = out + t * out_stride;
     float sum = 0.0f;
+#pragma unroll 8
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) sum += row[i] * row[i];
     const float r = InverseRms(BlockSum(sum), dim, eps);
+#pragma unroll 4
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
-      out_row[i] = LoadFloat(weight, i) * (row[i] * r);
+      const float v = LoadFloat(weight, i) * (row[i] * r);
+      out_row[i] = v;
+      if constexpr (!std::is_same_v<R, float>) StoreFloat(v, rounded + t * rounded_stride, i);
     }
   }
 }
@@ -115,26 +123,35 @@ __global__ void __launch_bounds__(kNormThreads)
   }
 }
 
-__global__ void GateSiluKernel(float* y, int64_t y_stride, const float* z, int64_t z_stride,
-                               int64_t num_tokens, int64_t dim) {
+// out = y * silu(z) in O (out may be y).
+template <typename O>
+__global__ void GateSiluKernel(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                               int64_t num_tokens, int64_t dim, O* out, int64_t out_stride) {
   HS_FOR_EACH_ROW(t, num_tokens) {
-    float* y_row = y + t * y_stride;
+    const float* y_row = y + t * y_stride;
     const float* z_row = z + t * z_stride;
-    HS_FOR_EACH_COL(i, dim) { y_row[i] = y_row[i] * Silu(z_row[i]); }
+    O* out_row = out + t * out_stride;
+    HS_FOR_EACH_COL(i, dim) { StoreFloat(y_row[i] * Silu(z_row[i]), out_row, i); }
   }
 }
 
 }  // namespace
 
 void RmsNorm(const float* x, int64_t x_stride, DType wtype, const void* weight, int64_t num_tokens,
-             int64_t dim, float eps, float* out, int64_t out_stride, cudaStream_t stream) {
+             int64_t dim, float eps, float* out, int64_t out_stride, cudaStream_t stream,
+             RoundedRows rounded) {
   HS_CHECK(num_tokens >= 0 && dim > 0 && x_stride >= dim && out_stride >= dim);
+  HS_CHECK(rounded.type == DType::kF32 || (rounded.data != nullptr && rounded.stride >= dim));
   if (num_tokens == 0) return;
   DispatchStorage(wtype, [&](auto tag) {
     using W = decltype(tag);
-    RmsNormKernel<W><<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(
-        x, x_stride, static_cast<const W*>(weight), num_tokens, dim, eps, out, out_stride);
-    HS_CUDA_CHECK_LAUNCH();
+    DispatchStorage(rounded.type, [&](auto rounded_tag) {
+      using R = decltype(rounded_tag);
+      RmsNormKernel<W, R><<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(
+          x, x_stride, static_cast<const W*>(weight), num_tokens, dim, eps, out, out_stride,
+          static_cast<R*>(rounded.data), rounded.stride);
+      HS_CUDA_CHECK_LAUNCH();
+    });
   });
 }
 
@@ -210,9 +227,22 @@ void GateSilu(float* y, int64_t y_stride, const float* z, int64_t z_stride, int6
               int64_t dim, cudaStream_t stream) {
   HS_CHECK(num_tokens >= 0 && dim >= 0 && y_stride >= dim && z_stride >= dim);
   if (num_tokens == 0 || dim == 0) return;
-  GateSiluKernel<<<RowsGrid(num_tokens, dim), kElementwiseThreads, 0, stream>>>(
-      y, y_stride, z, z_stride, num_tokens, dim);
+  GateSiluKernel<float><<<RowsGrid(num_tokens, dim), kElementwiseThreads, 0, stream>>>(
+      y, y_stride, z, z_stride, num_tokens, dim, y, y_stride);
   HS_CUDA_CHECK_LAUNCH();
+}
+
+void GateSiluRounded(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                     int64_t num_tokens, int64_t dim, RoundedRows out, cudaStream_t stream) {
+  HS_CHECK(num_tokens >= 0 && dim >= 0 && y_stride >= dim && z_stride >= dim);
+  HS_CHECK(out.type != DType::kF32 && out.data != nullptr && out.stride >= dim);
+  if (num_tokens == 0 || dim == 0) return;
+  DispatchStorage(out.type, [&](auto tag) {
+    using O = decltype(tag);
+    GateSiluKernel<O><<<RowsGrid(num_tokens, dim), kElementwiseThreads, 0, stream>>>(
+        y, y_stride, z, z_stride, num_tokens, dim, static_cast<O*>(out.data), out.stride);
+    HS_CUDA_CHECK_LAUNCH();
+  });
 }
 
 }  // namespace hybridserve::kernels::cuda

@@ -49,9 +49,19 @@ void GatherRows(const float* src, int64_t dim, const int32_t* rows, int64_t num_
 
 // ---- normalisation and activations (mirrors of the CPU ops, fp32 in and out) ---------------
 
+// Rows of an op's result rounded to a GEMM's input type (bf16/fp16), for Blas::LinearRounded:
+// the values Blas::Linear would have rounded the fp32 result to. stride in elements.
+struct RoundedRows {
+  DType type = DType::kF32;  // kF32: none
+  void* data = nullptr;
+  int64_t stride = 0;
+};
+
 // x, out: [T, D] with row strides x_stride / out_stride; weight: [D] (dtype). out may alias x.
+// With rounded, the result is also written there, rounded.
 void RmsNorm(const float* x, int64_t x_stride, DType wtype, const void* weight, int64_t num_tokens,
-             int64_t dim, float eps, float* out, int64_t out_stride, cudaStream_t stream);
+             int64_t dim, float eps, float* out, int64_t out_stride, cudaStream_t stream,
+             RoundedRows rounded = {});
 // y, z, out: [T, dim] with row strides; weight: [dim] (dtype). out may alias y.
 void GatedRmsNorm(const float* y, int64_t y_stride, const float* z, int64_t z_stride, DType wtype,
                   const void* weight, int64_t num_tokens, int64_t dim, int64_t group_size,
@@ -71,6 +81,9 @@ void GatedRmsNormFromSums(const float* y, int64_t y_stride, const float* z, int6
                           cudaStream_t stream);
 void GateSilu(float* y, int64_t y_stride, const float* z, int64_t z_stride, int64_t num_tokens,
               int64_t dim, cudaStream_t stream);
+// out = round(y * silu(z)) (y is left as it is): GateSilu for a GEMM that reads rounded rows.
+void GateSiluRounded(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                     int64_t num_tokens, int64_t dim, RoundedRows out, cudaStream_t stream);
 // x[t, i] = act(x[t, i]) over [T, dim] with row stride.
 void Activate(float* x, int64_t x_stride, int64_t num_tokens, int64_t dim, cpu::Activation act,
               cudaStream_t stream);
@@ -78,6 +91,10 @@ void Activate(float* x, int64_t x_stride, int64_t num_tokens, int64_t dim, cpu::
 void GatedActivate(float* x, int64_t x_stride, const float* up, int64_t up_stride,
                    int64_t num_tokens, int64_t dim, cpu::Activation act, float gate_multiplier,
                    cudaStream_t stream);
+// out = round(act(x * gate_multiplier) * up) (x is left as it is), for a GEMM reading rounded rows.
+void GatedActivateRounded(const float* x, int64_t x_stride, const float* up, int64_t up_stride,
+                          int64_t num_tokens, int64_t dim, cpu::Activation act,
+                          float gate_multiplier, RoundedRows out, cudaStream_t stream);
 // dt[t, h] = clamp(softplus(dt[t, h] + bias[h]), lo[t], hi[t]) over [T, H] with row stride;
 // bias: [H] (dtype); lo, hi: [T] per-token limits (prompt vs decode tokens).
 void DtSoftplus(float* dt, int64_t dt_stride, int64_t num_tokens, int64_t num_heads, DType btype,
