@@ -1,5 +1,6 @@
 #include "engine/cuda/cuda_model.h"
 
+#include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -72,6 +73,7 @@ CudaModel::~CudaModel() {
   DropGraphs();
   arena_.reset();
   blas_.reset();
+  if (staging_ != nullptr) cudaFreeHost(staging_);
   weights_.reset();
   for (void* p : param_allocations_) cudaFree(p);
   cudaStreamDestroy(stream_);
@@ -262,13 +264,20 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
                at_begin = append(step.row_begin), at_start = append(start_pos),
                at_slots = append(step.slots), at_new = append(new_slots),
                at_wanted = append(wanted), at_tables = append(tables);
-  int32_t* device_ints = arena_->Alloc<int32_t>(static_cast<int64_t>(packed.size()));
-  int64_t* device_positions = arena_->Alloc<int64_t>(std::max<int64_t>(T, 1));
-  HS_CUDA_CHECK(cudaMemcpyAsync(device_ints, packed.data(), packed.size() * sizeof(int32_t),
-                                cudaMemcpyHostToDevice, stream_));
-  HS_CUDA_CHECK(cudaMemcpyAsync(device_positions, positions.data(),
-                                positions.size() * sizeof(int64_t), cudaMemcpyHostToDevice,
-                                stream_));
+  // One upload from page-locked memory: positions (int64) first, then the packed ints.
+  const int64_t position_bytes = std::max<int64_t>(T, 1) * sizeof(int64_t);
+  const int64_t upload_bytes = position_bytes + static_cast<int64_t>(packed.size()) * 4;
+  const int64_t V = spec_.vocab_size;
+  const int64_t num_rows = static_cast<int64_t>(wanted.size());
+  HS_ASSIGN_OR_RETURN(void* staging,
+                      Staging(std::max<int64_t>(upload_bytes, num_rows * V * sizeof(float))));
+  std::memcpy(staging, positions.data(), positions.size() * sizeof(int64_t));
+  std::memcpy(static_cast<char*>(staging) + position_bytes, packed.data(), packed.size() * 4);
+  char* device_upload = static_cast<char*>(arena_->AllocBytes(upload_bytes));
+  HS_CUDA_CHECK(
+      cudaMemcpyAsync(device_upload, staging, upload_bytes, cudaMemcpyHostToDevice, stream_));
+  int64_t* device_positions = reinterpret_cast<int64_t*>(device_upload);
+  int32_t* device_ints = reinterpret_cast<int32_t*>(device_upload + position_bytes);
   step.batch.num_seqs = S;
   step.batch.num_tokens = T;
   step.batch.max_seq_tokens = max_rows;
@@ -304,8 +313,6 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
     }
   }
 
-  const int64_t num_rows = static_cast<int64_t>(wanted.size());
-  const int64_t V = spec_.vocab_size;
   float* out = num_rows > 0 ? arena_->Alloc<float>(num_rows * V) : nullptr;
   auto layers = [&] {
     RunLayers(step, device_ints + at_tokens, device_ints + at_wanted, num_rows, out);
@@ -316,14 +323,14 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
   } else {
     layers();
   }
-  const size_t base = logits->size();
-  logits->resize(base + static_cast<size_t>(num_rows * V));
   if (num_rows > 0) {
-    HS_CUDA_CHECK(cudaMemcpyAsync(logits->data() + base, out, num_rows * V * sizeof(float),
+    HS_CUDA_CHECK(cudaMemcpyAsync(staging, out, num_rows * V * sizeof(float),
                                   cudaMemcpyDeviceToHost, stream_));
   }
-  // Also keeps every host vector above alive until the copies that read them are done.
+  // The staging buffer is reused by the next step: the copies are done when this returns.
   HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamSynchronize(stream_), "forward step"));
+  const float* host_logits = static_cast<const float*>(staging);
+  logits->insert(logits->end(), host_logits, host_logits + num_rows * V);
   return absl::OkStatus();
 }
 
@@ -426,6 +433,19 @@ void CudaModel::RunLayers(CudaStep& step, const int32_t* device_tokens,
   if (spec_.logits_multiplier != 1.0f) {
     kc::Scale(logits_out, num_rows * V, spec_.logits_multiplier, stream_);
   }
+}
+
+absl::StatusOr<void*> CudaModel::Staging(int64_t bytes) {
+  if (bytes <= staging_bytes_) return staging_;
+  if (staging_ != nullptr) {
+    HS_RETURN_IF_ERROR(kc::CudaStatus(cudaFreeHost(staging_), "cudaFreeHost"));
+    staging_ = nullptr;
+    staging_bytes_ = 0;
+  }
+  const int64_t grown = std::max<int64_t>(bytes, int64_t{1} << 20);
+  HS_RETURN_IF_ERROR(kc::CudaStatus(cudaMallocHost(&staging_, grown), "cudaMallocHost"));
+  staging_bytes_ = grown;
+  return staging_;
 }
 
 void CudaModel::DropGraphs() {

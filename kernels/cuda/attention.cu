@@ -31,6 +31,7 @@
 #include "kernels/cuda/attention_mma.h"
 #include "kernels/cuda/attention_tiles.cuh"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::kernels::cuda {
@@ -99,6 +100,8 @@ __global__ void __launch_bounds__(kThreads)
                   const int32_t* __restrict__ seq_start_pos,
                   const int32_t* __restrict__ block_tables, int32_t max_blocks, int32_t block_size,
                   int32_t row_elements, T* __restrict__ keys, T* __restrict__ values) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   const int t = blockIdx.x;
   const int seq = token_seq[t];
   const int position = seq_start_pos[seq] + (t - seq_row_begin[seq]);
@@ -156,6 +159,8 @@ constexpr int SmemFloats() {
 // thread (mo, dm) accumulates rows mo + (kThreads / kDT) * i and float4 columns dm + kDT * c.
 template <typename T, int kHd, int kM, int kKT, int kTKT, int kDT>
 __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParams p) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   constexpr int kStride = kHd + 4;  // shared row stride of Q, K, V (float4-aligned, spreads banks)
   constexpr int kSStride = kKT + 1;
   constexpr int kTMT = kThreads / kTKT;
@@ -439,6 +444,8 @@ static_assert(kMaxSplits <= 32);
 constexpr int kMergeWarps = kThreads / 32;
 __global__ void __launch_bounds__(kThreads)
     MergePartitions(const AttentionParams p, const int32_t* __restrict__ token_seq, int head_dim) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   const int lane = threadIdx.x % 32;
   const int64_t pair = static_cast<int64_t>(blockIdx.x) * kMergeWarps + threadIdx.x / 32;
   if (pair >= static_cast<int64_t>(p.num_tokens) * p.num_heads) return;
@@ -545,12 +552,13 @@ void LaunchAttention(AttentionParams p, const BatchLayout& batch, void* scratch,
   const dim3 grid(static_cast<unsigned>(num_tiles),
                   static_cast<unsigned>(p.num_kv_heads * p.num_head_groups),
                   static_cast<unsigned>(p.num_splits));
-  kernel<<<grid, kThreads, kSmemBytes, stream>>>(p);
+  LaunchChained(kernel, dim3(grid), dim3(kThreads), kSmemBytes, stream, p);
   HS_CUDA_CHECK_LAUNCH();
   if (p.num_splits > 1) {
     const int64_t pairs = static_cast<int64_t>(batch.num_tokens) * p.num_heads;
-    MergePartitions<<<static_cast<unsigned>((pairs + kMergeWarps - 1) / kMergeWarps), kThreads, 0,
-                      stream>>>(p, batch.token_seq, kHd);
+    LaunchChained(MergePartitions,
+                  dim3(static_cast<unsigned>((pairs + kMergeWarps - 1) / kMergeWarps)),
+                  dim3(kThreads), 0, stream, p, batch.token_seq, kHd);
     HS_CUDA_CHECK_LAUNCH();
   }
 }
@@ -608,22 +616,23 @@ void WriteKv(const float* k, int64_t k_stride, const float* v, int64_t v_stride,
   const dim3 grid(batch.num_tokens);
   switch (kv.dtype) {
     case DType::kF32:
-      WriteKvKernel<float><<<grid, kThreads, 0, stream>>>(
-          k, k_stride, v, v_stride, batch.token_seq, batch.seq_row_begin, batch.seq_start_pos,
-          batch.block_tables, batch.max_blocks, kv.block_size, row_elements,
-          static_cast<float*>(kv.keys), static_cast<float*>(kv.values));
+      LaunchChained(WriteKvKernel<float>, dim3(grid), dim3(kThreads), 0, stream, k, k_stride, v,
+                    v_stride, batch.token_seq, batch.seq_row_begin, batch.seq_start_pos,
+                    batch.block_tables, batch.max_blocks, kv.block_size, row_elements,
+                    static_cast<float*>(kv.keys), static_cast<float*>(kv.values));
       break;
     case DType::kBF16:
-      WriteKvKernel<__nv_bfloat16><<<grid, kThreads, 0, stream>>>(
-          k, k_stride, v, v_stride, batch.token_seq, batch.seq_row_begin, batch.seq_start_pos,
-          batch.block_tables, batch.max_blocks, kv.block_size, row_elements,
-          static_cast<__nv_bfloat16*>(kv.keys), static_cast<__nv_bfloat16*>(kv.values));
+      LaunchChained(WriteKvKernel<__nv_bfloat16>, dim3(grid), dim3(kThreads), 0, stream, k,
+                    k_stride, v, v_stride, batch.token_seq, batch.seq_row_begin,
+                    batch.seq_start_pos, batch.block_tables, batch.max_blocks, kv.block_size,
+                    row_elements, static_cast<__nv_bfloat16*>(kv.keys),
+                    static_cast<__nv_bfloat16*>(kv.values));
       break;
     case DType::kF16:
-      WriteKvKernel<__half><<<grid, kThreads, 0, stream>>>(
-          k, k_stride, v, v_stride, batch.token_seq, batch.seq_row_begin, batch.seq_start_pos,
-          batch.block_tables, batch.max_blocks, kv.block_size, row_elements,
-          static_cast<__half*>(kv.keys), static_cast<__half*>(kv.values));
+      LaunchChained(WriteKvKernel<__half>, dim3(grid), dim3(kThreads), 0, stream, k, k_stride, v,
+                    v_stride, batch.token_seq, batch.seq_row_begin, batch.seq_start_pos,
+                    batch.block_tables, batch.max_blocks, kv.block_size, row_elements,
+                    static_cast<__half*>(kv.keys), static_cast<__half*>(kv.values));
       break;
   }
   HS_CUDA_CHECK_LAUNCH();

@@ -14,6 +14,7 @@
 
 #include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::kernels::cuda {
@@ -30,6 +31,8 @@ __global__ void CausalConv1dKernel(const float* __restrict__ x, int64_t x_stride
                                    const int32_t* __restrict__ seq_slot,
                                    float* __restrict__ conv_state, float* __restrict__ out,
                                    int64_t out_stride) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   const int64_t c = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
   const int seq = blockIdx.y;
   if (c >= channels) return;
@@ -86,9 +89,9 @@ void Launch(const float* x, int64_t x_stride, int64_t channels, const float* wei
   const dim3 grid(static_cast<unsigned>((channels + kThreads - 1) / kThreads),
                   static_cast<unsigned>(batch.num_seqs),
                   static_cast<unsigned>((batch.max_seq_tokens + kTileTokens - 1) / kTileTokens));
-  CausalConv1dKernel<kK><<<grid, kThreads, 0, stream>>>(
-      x, x_stride, channels, weight, bias, apply_silu, batch.seq_row_begin, batch.seq_slot,
-      conv_state, out, out_stride);
+  LaunchChained(CausalConv1dKernel<kK>, dim3(grid), dim3(kThreads), 0, stream, x, x_stride,
+                channels, weight, bias, apply_silu, batch.seq_row_begin, batch.seq_slot, conv_state,
+                out, out_stride);
   HS_CUDA_CHECK_LAUNCH();
 }
 

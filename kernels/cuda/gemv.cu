@@ -15,6 +15,7 @@
 #include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/gemv.h"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/storage_type.cuh"
 
 namespace hybridserve::kernels::cuda {
@@ -47,22 +48,32 @@ __global__ void __launch_bounds__(kThreads)
                int64_t out_stride, bool accumulate, float scale) {
   const int lane = threadIdx.x % 32;
   const int64_t n = static_cast<int64_t>(blockIdx.x) * kWarps + threadIdx.x / 32;
-  if (n >= out_dim) return;
-  const W* row = weight + n * in_dim;
-  float acc[kRows];
-#pragma unroll
-  for (int t = 0; t < kRows; ++t) acc[t] = 0.0f;
+  const bool live = n < out_dim;
+  const W* row = weight + (live ? n : 0) * in_dim;
   // kUnroll chunks of the row per lane in flight before any is used: one 16-byte load at a time
   // per lane would leave the memory system mostly idle.
-  constexpr int kUnroll = 8;
+  constexpr int kUnroll = 4;
   constexpr int64_t kStep = 32 * 8;
-  for (int64_t k0 = lane * 8; k0 < in_dim; k0 += kUnroll * kStep) {
-    uint4 raw[kUnroll];
+  uint4 raw[kUnroll];
+  auto load = [&](int64_t k0) {
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t k = k0 + u * kStep;
-      raw[u] = k < in_dim ? __ldg(reinterpret_cast<const uint4*>(row + k)) : make_uint4(0, 0, 0, 0);
+      raw[u] = live && k < in_dim ? __ldg(reinterpret_cast<const uint4*>(row + k))
+                                  : make_uint4(0, 0, 0, 0);
     }
+  };
+  // The weights do not depend on the kernel before this one: their first loads are issued
+  // before waiting for it (a chained launch, launch.cuh), the activations after.
+  load(lane * 8);
+  WaitForPriorGrid();
+  AllowDependentGrids();
+  if (!live) return;
+  float acc[kRows];
+#pragma unroll
+  for (int t = 0; t < kRows; ++t) acc[t] = 0.0f;
+  for (int64_t k0 = lane * 8; k0 < in_dim; k0 += kUnroll * kStep) {
+    if (k0 != lane * 8) load(k0);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t k = k0 + u * kStep;
@@ -101,10 +112,9 @@ void Launch(const float* x, int64_t x_stride, const void* weight, const void* bi
             int64_t N, float* out, int64_t out_stride, bool accumulate, float scale,
             cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>((N + kWarps - 1) / kWarps);
-  GemvKernel<W, kRows><<<blocks, kThreads, 0, stream>>>(x, x_stride, static_cast<const W*>(weight),
-                                                        static_cast<const W*>(bias), K, N, out,
-                                                        out_stride, accumulate, scale);
-  HS_CUDA_CHECK_LAUNCH();
+  LaunchChained(GemvKernel<W, kRows>, dim3(blocks), dim3(kThreads), 0, stream, x, x_stride,
+                static_cast<const W*>(weight), static_cast<const W*>(bias), K, N, out, out_stride,
+                accumulate, scale);
 }
 
 template <typename W>

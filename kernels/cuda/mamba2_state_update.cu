@@ -15,6 +15,7 @@
 
 #include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::kernels::cuda {
@@ -51,6 +52,8 @@ __device__ __forceinline__ float WarpSum(float v) {
 // kVecPerLane > 0: float4 path, N <= 128 * kVecPerLane, N % 4 == 0. kVecPerLane == 0: scalar.
 template <int kVecPerLane>
 __global__ void __launch_bounds__(kWarps * 32) StateUpdateKernel(UpdateArgs args) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   const int64_t P = args.head_dim;
   const int64_t N = args.state_size;
   const int64_t p_blocks = (P + kRowsPerBlock - 1) / kRowsPerBlock;
@@ -152,13 +155,13 @@ void Mamba2StateUpdate(int64_t num_rows, int64_t num_heads, int64_t head_dim, in
   const dim3 grid(static_cast<unsigned>(num_heads * p_blocks), static_cast<unsigned>(num_rows));
   const bool vec = state_size % 4 == 0 && reinterpret_cast<uintptr_t>(state) % 16 == 0;
   if (vec && state_size <= 128) {
-    StateUpdateKernel<1><<<grid, kWarps * 32, 0, stream>>>(args);
+    LaunchChained(StateUpdateKernel<1>, dim3(grid), dim3(kWarps * 32), 0, stream, args);
   } else if (vec && state_size <= 256) {
-    StateUpdateKernel<2><<<grid, kWarps * 32, 0, stream>>>(args);
+    LaunchChained(StateUpdateKernel<2>, dim3(grid), dim3(kWarps * 32), 0, stream, args);
   } else if (vec && state_size <= 512) {
-    StateUpdateKernel<4><<<grid, kWarps * 32, 0, stream>>>(args);
+    LaunchChained(StateUpdateKernel<4>, dim3(grid), dim3(kWarps * 32), 0, stream, args);
   } else {
-    StateUpdateKernel<0><<<grid, kWarps * 32, 0, stream>>>(args);
+    LaunchChained(StateUpdateKernel<0>, dim3(grid), dim3(kWarps * 32), 0, stream, args);
   }
   HS_CUDA_CHECK_LAUNCH();
 }

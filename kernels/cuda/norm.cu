@@ -38,6 +38,8 @@ __global__ void __launch_bounds__(kNormThreads)
     RmsNormKernel(const float* x, int64_t x_stride, const W* weight, int64_t num_tokens,
                   int64_t dim, float eps, float* out, int64_t out_stride, R* rounded,
                   int64_t rounded_stride) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
     const float* row = x + t * x_stride;
     float* out_row = out + t * out_stride;
@@ -127,11 +129,39 @@ __global__ void __launch_bounds__(kNormThreads)
 template <typename O>
 __global__ void GateSiluKernel(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
                                int64_t num_tokens, int64_t dim, O* out, int64_t out_stride) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   HS_FOR_EACH_ROW(t, num_tokens) {
     const float* y_row = y + t * y_stride;
     const float* z_row = z + t * z_stride;
     O* out_row = out + t * out_stride;
     HS_FOR_EACH_COL(i, dim) { StoreFloat(y_row[i] * Silu(z_row[i]), out_row, i); }
+  }
+}
+
+// GateSiluRounded's kernel: four columns per thread, as GatedActivateRounded's.
+template <typename O>
+__global__ void GateSiluRoundedKernel(const float* __restrict__ y, int64_t y_stride,
+                                      const float* __restrict__ z, int64_t z_stride,
+                                      int64_t num_tokens, int64_t dim, O* __restrict__ out,
+                                      int64_t out_stride, bool aligned) {
+  HS_FOR_EACH_ROW(t, num_tokens) {
+    const float* y_row = y + t * y_stride;
+    const float* z_row = z + t * z_stride;
+    O* out_row = out + t * out_stride;
+    HS_FOR_EACH_COL(quad, Quads(dim)) {
+      const int64_t i0 = quad * 4;
+      if (aligned && i0 + 4 <= dim) {
+        const float4 a = *reinterpret_cast<const float4*>(y_row + i0);
+        const float4 g = *reinterpret_cast<const float4*>(z_row + i0);
+        const float v[4] = {a.x * Silu(g.x), a.y * Silu(g.y), a.z * Silu(g.z), a.w * Silu(g.w)};
+        StoreFour(v, out_row + i0);
+      } else {
+        for (int64_t i = i0; i < min(i0 + 4, dim); ++i) {
+          StoreFloat(y_row[i] * Silu(z_row[i]), out_row, i);
+        }
+      }
+    }
   }
 }
 
@@ -147,9 +177,9 @@ void RmsNorm(const float* x, int64_t x_stride, DType wtype, const void* weight, 
     using W = decltype(tag);
     DispatchStorage(rounded.type, [&](auto rounded_tag) {
       using R = decltype(rounded_tag);
-      RmsNormKernel<W, R><<<NormBlocks(num_tokens), kNormThreads, 0, stream>>>(
-          x, x_stride, static_cast<const W*>(weight), num_tokens, dim, eps, out, out_stride,
-          static_cast<R*>(rounded.data), rounded.stride);
+      LaunchChained(RmsNormKernel<W, R>, dim3(NormBlocks(num_tokens)), dim3(kNormThreads), 0,
+                    stream, x, x_stride, static_cast<const W*>(weight), num_tokens, dim, eps, out,
+                    out_stride, static_cast<R*>(rounded.data), rounded.stride);
       HS_CUDA_CHECK_LAUNCH();
     });
   });
@@ -227,8 +257,8 @@ void GateSilu(float* y, int64_t y_stride, const float* z, int64_t z_stride, int6
               int64_t dim, cudaStream_t stream) {
   HS_CHECK(num_tokens >= 0 && dim >= 0 && y_stride >= dim && z_stride >= dim);
   if (num_tokens == 0 || dim == 0) return;
-  GateSiluKernel<float><<<RowsGrid(num_tokens, dim), kElementwiseThreads, 0, stream>>>(
-      y, y_stride, z, z_stride, num_tokens, dim, y, y_stride);
+  LaunchChained(GateSiluKernel<float>, dim3(RowsGrid(num_tokens, dim)), dim3(kElementwiseThreads),
+                0, stream, y, y_stride, z, z_stride, num_tokens, dim, y, y_stride);
   HS_CUDA_CHECK_LAUNCH();
 }
 
@@ -239,8 +269,11 @@ void GateSiluRounded(const float* y, int64_t y_stride, const float* z, int64_t z
   if (num_tokens == 0 || dim == 0) return;
   DispatchStorage(out.type, [&](auto tag) {
     using O = decltype(tag);
-    GateSiluKernel<O><<<RowsGrid(num_tokens, dim), kElementwiseThreads, 0, stream>>>(
-        y, y_stride, z, z_stride, num_tokens, dim, static_cast<O*>(out.data), out.stride);
+    O* to = static_cast<O*>(out.data);
+    const bool aligned = RowsAlignedToFour(y, y_stride) && RowsAlignedToFour(z, z_stride) &&
+                         RowsAlignedToFour(to, out.stride);
+    GateSiluRoundedKernel<O><<<RowsGrid(num_tokens, Quads(dim)), kElementwiseThreads, 0, stream>>>(
+        y, y_stride, z, z_stride, num_tokens, dim, to, out.stride, aligned);
     HS_CUDA_CHECK_LAUNCH();
   });
 }

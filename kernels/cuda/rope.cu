@@ -11,6 +11,7 @@
 
 #include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::kernels::cuda {
@@ -27,6 +28,8 @@ struct InvFreq {
 __global__ void __launch_bounds__(kRopeThreads)
     ApplyRopeKernel(float* x, int64_t x_stride, const int64_t* positions, int64_t num_tokens,
                     int64_t num_heads, int64_t head_dim, int64_t half, const InvFreq inv_freq) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   __shared__ float cos_v[kMaxRotaryHalf];
   __shared__ float sin_v[kMaxRotaryHalf];
   for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
@@ -72,8 +75,8 @@ void ApplyRope(float* x, int64_t x_stride, const int64_t* positions, int64_t num
 
   const unsigned blocks =
       static_cast<unsigned>(std::clamp<int64_t>(num_tokens, 1, int64_t{1} << 20));
-  ApplyRopeKernel<<<blocks, kRopeThreads, 0, stream>>>(x, x_stride, positions, num_tokens,
-                                                       num_heads, head_dim, half, inv_freq);
+  LaunchChained(ApplyRopeKernel, dim3(blocks), dim3(kRopeThreads), 0, stream, x, x_stride,
+                positions, num_tokens, num_heads, head_dim, half, inv_freq);
   HS_CUDA_CHECK_LAUNCH();
 }
 

@@ -31,6 +31,23 @@ __device__ __forceinline__ void StoreFloat(float v, __half* p, int64_t i) {
   p[i] = __float2half_rn(v);
 }
 
+// Four consecutive values stored at once (p aligned to four elements), each rounded as StoreFloat.
+template <typename T>
+__device__ __forceinline__ void StoreFour(const float (&v)[4], T* p) {
+  struct alignas(4 * sizeof(T)) Four {
+    T at[4];
+  } four;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) StoreFloat(v[i], four.at, i);
+  *reinterpret_cast<Four*>(p) = four;
+}
+
+// Whether rows of T at p with row stride `stride` (elements) are all aligned to four elements.
+template <typename T>
+inline bool RowsAlignedToFour(const T* p, int64_t stride) {
+  return reinterpret_cast<uintptr_t>(p) % (4 * sizeof(T)) == 0 && stride % 4 == 0;
+}
+
 // Calls fn(T{}) with T the C++ type of dtype; fn uses decltype of its argument as the type.
 template <typename Fn>
 void DispatchStorage(DType dtype, Fn&& fn) {

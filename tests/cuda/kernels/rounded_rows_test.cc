@@ -66,33 +66,39 @@ TEST_P(RoundedRowsTest, RmsNormWritesTheRoundingOfItsResult) {
   EXPECT_TRUE(PaddingUntouched(got, T, D, stride));
 }
 
+// Widths that are multiples of four take the four-column path; the others (rows not aligned to
+// four, a tail) the one-column path.
 TEST_P(RoundedRowsTest, GateSiluRoundedIsTheRoundingOfGateSilu) {
   const DType type = GetParam();
-  const int64_t T = 33, I = 3072, z_stride = 2 * I + 48;
-  const std::vector<float> y = RandomFloats(T * I, 3, -3.0f, 3.0f);
-  DeviceBuffer<float> y_d(y), z_d(RandomFloats(T * z_stride, 4, -4.0f, 4.0f));
-  DeviceBuffer<uint16_t> rounded(T * I);
-  GateSiluRounded(y_d.get(), I, z_d.get(), z_stride, T, I, RoundedRows{type, rounded.get(), I},
-                  nullptr);
-  EXPECT_TRUE(testing::SameBits(y_d.Download(), y));  // y is left as it is
-  GateSilu(y_d.get(), I, z_d.get(), z_stride, T, I, nullptr);
-  EXPECT_EQ(rounded.Download(), RoundedBits(type, y_d.get(), I, T, I));
+  for (const int64_t I : {int64_t{3072}, int64_t{3070}}) {
+    const int64_t T = 33, z_stride = 2 * I + 48;
+    const std::vector<float> y = RandomFloats(T * I, 3, -3.0f, 3.0f);
+    DeviceBuffer<float> y_d(y), z_d(RandomFloats(T * z_stride, 4, -4.0f, 4.0f));
+    DeviceBuffer<uint16_t> rounded(T * I);
+    GateSiluRounded(y_d.get(), I, z_d.get(), z_stride, T, I, RoundedRows{type, rounded.get(), I},
+                    nullptr);
+    EXPECT_TRUE(testing::SameBits(y_d.Download(), y));  // y is left as it is
+    GateSilu(y_d.get(), I, z_d.get(), z_stride, T, I, nullptr);
+    EXPECT_EQ(rounded.Download(), RoundedBits(type, y_d.get(), I, T, I)) << I;
+  }
 }
 
 TEST_P(RoundedRowsTest, GatedActivateRoundedIsTheRoundingOfGatedActivate) {
   const DType type = GetParam();
-  const int64_t T = 40, F = 8192;
-  for (cpu::Activation act :
-       {cpu::Activation::kSilu, cpu::Activation::kGelu, cpu::Activation::kRelu2}) {
-    const std::vector<float> gate = RandomFloats(T * F, 5, -4.0f, 4.0f);
-    DeviceBuffer<float> gate_d(gate), up_d(RandomFloats(T * F, 6, -2.0f, 2.0f));
-    DeviceBuffer<uint16_t> rounded(T * F);
-    GatedActivateRounded(gate_d.get(), F, up_d.get(), F, T, F, act, 0.9f,
-                         RoundedRows{type, rounded.get(), F}, nullptr);
-    EXPECT_TRUE(testing::SameBits(gate_d.Download(), gate));
-    GatedActivate(gate_d.get(), F, up_d.get(), F, T, F, act, 0.9f, nullptr);
-    EXPECT_EQ(rounded.Download(), RoundedBits(type, gate_d.get(), F, T, F))
-        << static_cast<int>(act);
+  const int64_t T = 40;
+  for (const int64_t F : {int64_t{8192}, int64_t{8190}}) {
+    for (cpu::Activation act :
+         {cpu::Activation::kSilu, cpu::Activation::kGelu, cpu::Activation::kRelu2}) {
+      const std::vector<float> gate = RandomFloats(T * F, 5, -4.0f, 4.0f);
+      DeviceBuffer<float> gate_d(gate), up_d(RandomFloats(T * F, 6, -2.0f, 2.0f));
+      DeviceBuffer<uint16_t> rounded(T * F);
+      GatedActivateRounded(gate_d.get(), F, up_d.get(), F, T, F, act, 0.9f,
+                           RoundedRows{type, rounded.get(), F}, nullptr);
+      EXPECT_TRUE(testing::SameBits(gate_d.Download(), gate));
+      GatedActivate(gate_d.get(), F, up_d.get(), F, T, F, act, 0.9f, nullptr);
+      EXPECT_EQ(rounded.Download(), RoundedBits(type, gate_d.get(), F, T, F))
+          << static_cast<int>(act) << " " << F;
+    }
   }
 }
 
