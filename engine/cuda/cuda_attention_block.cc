@@ -28,10 +28,18 @@ void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, fl
     in_scale = 1.0f;
   }
   const bool fold_key = !spec.k_lora.present();
-  CudaLinear(step, spec.q_proj, x, in, T, q, q_dim, false, in_scale);
-  CudaLinear(step, spec.k_proj, x, in, T, k, kv_dim, false,
-             fold_key ? in_scale * spec.key_multiplier : in_scale);
-  CudaLinear(step, spec.v_proj, x, in, T, v, kv_dim, false, in_scale);
+  const float key_scale = fold_key ? in_scale * spec.key_multiplier : in_scale;
+  const DeviceWeights& w = *step.weights;
+  const kc::GemvSegment qkv[] = {
+      {w.Get(spec.q_proj.weight), nullptr, q, q_dim, q_dim, in_scale, false},
+      {w.Get(spec.k_proj.weight), nullptr, k, kv_dim, kv_dim, key_scale, false},
+      {w.Get(spec.v_proj.weight), nullptr, v, kv_dim, kv_dim, in_scale, false}};
+  // Decode: the three projections in one launch where the GEMV takes them (no biases).
+  if (biases || !step.blas->LinearGroup(x, in, w.dtype(), T, in, qkv)) {
+    CudaLinear(step, spec.q_proj, x, in, T, q, q_dim, false, in_scale);
+    CudaLinear(step, spec.k_proj, x, in, T, k, kv_dim, false, key_scale);
+    CudaLinear(step, spec.v_proj, x, in, T, v, kv_dim, false, in_scale);
+  }
   CudaLora(step, spec.q_lora, x, in, T, q, q_dim);
   CudaLora(step, spec.k_lora, x, in, T, k, kv_dim);
   CudaLora(step, spec.v_lora, x, in, T, v, kv_dim);
@@ -39,10 +47,8 @@ void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, fl
     kc::Scale(k, T * kv_dim, spec.key_multiplier, step.stream);
   }
   if (spec.rope.rotary_dim > 0) {
-    kc::ApplyRope(q, q_dim, step.positions, T, spec.num_heads, spec.head_dim, spec.rope.rotary_dim,
-                  spec.rope.theta, step.stream);
-    kc::ApplyRope(k, kv_dim, step.positions, T, spec.num_kv_heads, spec.head_dim,
-                  spec.rope.rotary_dim, spec.rope.theta, step.stream);
+    kc::ApplyRopeQk(q, q_dim, spec.num_heads, k, kv_dim, spec.num_kv_heads, step.positions, T,
+                    spec.head_dim, spec.rope.rotary_dim, spec.rope.theta, step.stream);
   }
   const kc::PagedKvCache kv = step.cache->Kv(spec.kv_layer);
   kc::WriteKv(k, kv_dim, v, kv_dim, step.batch, kv, step.stream);

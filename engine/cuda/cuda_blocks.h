@@ -28,6 +28,11 @@ void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, fl
                    float* out, float out_scale, bool accumulate);
 void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x, float* out,
                 float out_scale, bool accumulate);  // a: [H] = -exp(A_log)
+// CudaMamba2 in two parts: everything up to the gated norm (returns its [T, d_inner] output, in
+// the step's arena), then out_proj.
+const float* CudaMamba2Mix(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x);
+void CudaMamba2Out(CudaStep& step, const Mamba2Spec& spec, const float* y, float* out,
+                   float out_scale, bool accumulate);
 void CudaMamba1(CudaStep& step, const Mamba1Spec& spec, const float* a, const float* x, float* out,
                 float out_scale, bool accumulate);  // a: [I, N] = -exp(A_log)
 // out (+)= out_scale * down(act(gate(x)) * up(x)).

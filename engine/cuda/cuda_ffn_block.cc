@@ -17,6 +17,20 @@ void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_to
   if (T == 0) return;
   const int64_t F = spec.hidden_dim;
   const int64_t in = spec.up_proj.in_dim;
+  const int64_t out_dim = spec.down_proj.out_dim;
+  if (spec.gated && !spec.gate_proj.bias.present() && !spec.up_proj.bias.present() &&
+      !spec.gate_lora.present() && !spec.up_lora.present()) {
+    // Decode: gate, up and the activation in one launch where the GEMV takes them.
+    float* hidden = step.arena->Alloc<float>(T * F);  // [T, F]
+    const DeviceWeights& w = *step.weights;
+    if (step.blas->GatedLinear(x, in, w.dtype(), w.Get(spec.gate_proj.weight),
+                               w.Get(spec.up_proj.weight), T, in, F, spec.activation,
+                               spec.gate_multiplier, hidden, F)) {
+      CudaLinear(step, spec.down_proj, hidden, F, T, out, out_dim, accumulate,
+                 out_scale * spec.down_multiplier);
+      return;
+    }
+  }
   float* up = step.arena->Alloc<float>(T * F);  // [T, F]
   CudaLinear(step, spec.up_proj, x, in, T, up, F);
   CudaLora(step, spec.up_lora, x, in, T, up, F);
@@ -38,7 +52,6 @@ void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_to
   } else {
     kc::Activate(up, F, T, F, spec.activation, step.stream);
   }
-  const int64_t out_dim = spec.down_proj.out_dim;
   CudaLinear(step, spec.down_proj, hidden, F, T, out, out_dim, accumulate,
              out_scale * spec.down_multiplier);
   step.rounded.erase(hidden);

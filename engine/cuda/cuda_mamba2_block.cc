@@ -2,15 +2,14 @@
 // muP column scales, dt = clamp(softplus(dt + bias)) in place with per-row (prompt or decode)
 // limits, the causal conv over every sequence from its slot's window, then per sequence either
 // the chunked SSD scan (prompt rows) or, for each run of consecutive decode rows, one batched
-// single-step state update; gated norm; out_proj.
+// single-step state update; gated norm (CudaMamba2Mix); out_proj (CudaMamba2Out).
 #include "engine/cuda/cuda_blocks.h"
 #include "engine/cuda/step_kernels.h"
 #include "kernels/cuda/cuda_check.h"
 
 namespace hybridserve::engine {
 
-void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x, float* out,
-                float out_scale, bool accumulate) {
+const float* CudaMamba2Mix(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x) {
   namespace kc = kernels::cuda;
   namespace cpu = kernels::cpu;
   const DeviceWeights& w = *step.weights;
@@ -121,8 +120,19 @@ void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const fl
                        spec.norm_group_size, spec.norm.eps, order, y, I, stream);
       break;
   }
-  CudaLinear(step, spec.out_proj, y, I, T, out, spec.out_proj.out_dim, accumulate, out_scale);
+  return y;
+}
+
+void CudaMamba2Out(CudaStep& step, const Mamba2Spec& spec, const float* y, float* out,
+                   float out_scale, bool accumulate) {
+  CudaLinear(step, spec.out_proj, y, spec.d_inner, step.num_tokens, out, spec.out_proj.out_dim,
+             accumulate, out_scale);
   step.rounded.erase(y);
+}
+
+void CudaMamba2(CudaStep& step, const Mamba2Spec& spec, const float* a, const float* x, float* out,
+                float out_scale, bool accumulate) {
+  CudaMamba2Out(step, spec, CudaMamba2Mix(step, spec, a, x), out, out_scale, accumulate);
 }
 
 }  // namespace hybridserve::engine

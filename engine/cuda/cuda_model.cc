@@ -73,6 +73,10 @@ CudaModel::~CudaModel() {
   DropGraphs();
   arena_.reset();
   blas_.reset();
+  side_blas_.reset();
+  if (fork_event_ != nullptr) cudaEventDestroy(fork_event_);
+  if (join_event_ != nullptr) cudaEventDestroy(join_event_);
+  if (side_stream_ != nullptr) cudaStreamDestroy(side_stream_);
   if (staging_ != nullptr) cudaFreeHost(staging_);
   weights_.reset();
   for (void* p : param_allocations_) cudaFree(p);
@@ -125,6 +129,14 @@ absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::CreateRandom(ModelSpec spe
 
 absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Finish(std::unique_ptr<CudaModel> model) {
   HS_ASSIGN_OR_RETURN(model->blas_, kc::Blas::Create(model->stream_));
+  // The side stream of parallel branches, with its own cuBLAS handle, and the fork/join events.
+  HS_RETURN_IF_ERROR(kc::CudaStatus(
+      cudaStreamCreateWithFlags(&model->side_stream_, cudaStreamNonBlocking), "cudaStreamCreate"));
+  HS_ASSIGN_OR_RETURN(model->side_blas_, kc::Blas::Create(model->side_stream_));
+  for (cudaEvent_t* event : {&model->fork_event_, &model->join_event_}) {
+    HS_RETURN_IF_ERROR(
+        kc::CudaStatus(cudaEventCreateWithFlags(event, cudaEventDisableTiming), "cudaEventCreate"));
+  }
   model->arena_ = std::make_unique<DeviceArena>(model->stream_);
   // Falcon-H1's muP multipliers of the in_proj output segments (z | x | B | C | dt) are constant
   // row scales of in_proj: folded into its rows (and bias) once, instead of a pass over every
@@ -269,8 +281,13 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
   const int64_t upload_bytes = position_bytes + static_cast<int64_t>(packed.size()) * 4;
   const int64_t V = spec_.vocab_size;
   const int64_t num_rows = static_cast<int64_t>(wanted.size());
+  // Logits come back through the staging memory up to kStagedLogitsBytes (a decode step of a
+  // few sequences); beyond, straight into the vector (the driver's own staging pipelines large
+  // copies faster than a copy into page-locked memory and a second one out of it).
+  const int64_t logits_bytes = num_rows * V * static_cast<int64_t>(sizeof(float));
+  const bool staged_logits = logits_bytes <= kStagedLogitsBytes;
   HS_ASSIGN_OR_RETURN(void* staging,
-                      Staging(std::max<int64_t>(upload_bytes, num_rows * V * sizeof(float))));
+                      Staging(std::max(upload_bytes, staged_logits ? logits_bytes : 0)));
   std::memcpy(staging, positions.data(), positions.size() * sizeof(int64_t));
   std::memcpy(static_cast<char*>(staging) + position_bytes, packed.data(), packed.size() * 4);
   char* device_upload = static_cast<char*>(arena_->AllocBytes(upload_bytes));
@@ -318,19 +335,25 @@ absl::Status CudaModel::Forward(absl::Span<const SequenceChunk> chunks, ModelCac
     RunLayers(step, device_ints + at_tokens, device_ints + at_wanted, num_rows, out);
   };
   if (graph) {
-    HS_RETURN_IF_ERROR(RunAsGraph(
-        {S, max_blocks, cache->id(), arena_->generation(), blas_->scratch_generation()}, layers));
+    HS_RETURN_IF_ERROR(
+        RunAsGraph({S, max_blocks, cache->id(), arena_->generation(),
+                    blas_->scratch_generation() + (side_blas_->scratch_generation() << 32)},
+                   layers));
   } else {
     layers();
   }
+  const size_t base = logits->size();
+  if (!staged_logits) logits->resize(base + static_cast<size_t>(num_rows * V));
   if (num_rows > 0) {
-    HS_CUDA_CHECK(cudaMemcpyAsync(staging, out, num_rows * V * sizeof(float),
-                                  cudaMemcpyDeviceToHost, stream_));
+    HS_CUDA_CHECK(cudaMemcpyAsync(staged_logits ? staging : logits->data() + base, out,
+                                  logits_bytes, cudaMemcpyDeviceToHost, stream_));
   }
   // The staging buffer is reused by the next step: the copies are done when this returns.
   HS_RETURN_IF_ERROR(kc::CudaStatus(cudaStreamSynchronize(stream_), "forward step"));
-  const float* host_logits = static_cast<const float*>(staging);
-  logits->insert(logits->end(), host_logits, host_logits + num_rows * V);
+  if (staged_logits) {
+    const float* host_logits = static_cast<const float*>(staging);
+    logits->insert(logits->end(), host_logits, host_logits + num_rows * V);
+  }
   return absl::OkStatus();
 }
 
@@ -382,15 +405,22 @@ void CudaModel::RunLayers(CudaStep& step, const int32_t* device_tokens,
       float* out = add_to_residual ? h : mixed;
       const float rm = add_to_residual ? layer.residual_multiplier : 1.0f;
       bool have = add_to_residual;
-      if (layer.attention) {
-        CudaAttention(step, *layer.attention, normed, layer.attention_in_multiplier, out,
-                      rm * layer.attention_out_multiplier, have);
+      if (layer.attention && layer.mamba2 && add_to_residual && T <= kc::Blas::kMaxDecodeRows) {
+        // A parallel hybrid's decode step: the attention branch (a string of small kernels) runs
+        // on the side stream while the Mamba2 branch runs here.
+        RunParallelBranches(step, layer, layer_params_[l].a, normed, h);
         have = true;
-      }
-      if (layer.mamba2) {
-        CudaMamba2(step, *layer.mamba2, layer_params_[l].a, normed, out,
-                   rm * layer.ssm_out_multiplier, have);
-        have = true;
+      } else {
+        if (layer.attention) {
+          CudaAttention(step, *layer.attention, normed, layer.attention_in_multiplier, out,
+                        rm * layer.attention_out_multiplier, have);
+          have = true;
+        }
+        if (layer.mamba2) {
+          CudaMamba2(step, *layer.mamba2, layer_params_[l].a, normed, out,
+                     rm * layer.ssm_out_multiplier, have);
+          have = true;
+        }
       }
       if (layer.mamba1) {
         CudaMamba1(step, *layer.mamba1, layer_params_[l].a, normed, out,
@@ -433,6 +463,26 @@ void CudaModel::RunLayers(CudaStep& step, const int32_t* device_tokens,
   if (spec_.logits_multiplier != 1.0f) {
     kc::Scale(logits_out, num_rows * V, spec_.logits_multiplier, stream_);
   }
+}
+
+void CudaModel::RunParallelBranches(CudaStep& step, const LayerSpec& layer, const float* a,
+                                    const float* normed, float* h) {
+  // Both branches read the normed rows; the attention's output projection adds to h on the side
+  // stream, and the Mamba2 one after it (the join), so h is never written by both at once.
+  const float rm = layer.residual_multiplier;
+  HS_CUDA_CHECK(cudaEventRecord(fork_event_, stream_));
+  HS_CUDA_CHECK(cudaStreamWaitEvent(side_stream_, fork_event_, 0));
+  CudaStep side = step;
+  side.stream = side_stream_;
+  side.blas = side_blas_.get();
+  const cudaStream_t main_alloc = arena_->set_alloc_stream(side_stream_);
+  CudaAttention(side, *layer.attention, normed, layer.attention_in_multiplier, h,
+                rm * layer.attention_out_multiplier, /*accumulate=*/true);
+  arena_->set_alloc_stream(main_alloc);
+  HS_CUDA_CHECK(cudaEventRecord(join_event_, side_stream_));
+  const float* y = CudaMamba2Mix(step, *layer.mamba2, a, normed);
+  HS_CUDA_CHECK(cudaStreamWaitEvent(stream_, join_event_, 0));
+  CudaMamba2Out(step, *layer.mamba2, y, h, rm * layer.ssm_out_multiplier, /*accumulate=*/true);
 }
 
 absl::StatusOr<void*> CudaModel::Staging(int64_t bytes) {

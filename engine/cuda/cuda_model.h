@@ -91,10 +91,15 @@ class CudaModel : public ModelRunner {
   // (batch size, block-table width, cache id, arena generation, cuBLAS scratch generation)
   using GraphKey = std::tuple<int32_t, int32_t, uint64_t, int64_t, int64_t>;
   static constexpr size_t kMaxGraphs = 256;
+  static constexpr int64_t kStagedLogitsBytes = int64_t{4} << 20;
   // Embedding, layers and the logits GEMM of a step whose layout is on the device.
   void RunLayers(CudaStep& step, const int32_t* device_tokens, const int32_t* device_wanted,
                  int64_t num_rows, float* logits_out);
   absl::Status RunAsGraph(const GraphKey& key, const std::function<void()>& layers);
+  // The attention and Mamba2 branches of a parallel layer (Falcon-H1) in a decode step, on two
+  // streams; both add to h.
+  void RunParallelBranches(CudaStep& step, const LayerSpec& layer, const float* a,
+                           const float* normed, float* h);
   void DropGraphs();
   // Page-locked host memory for the step's copies, at least `bytes` (grown as needed): copies
   // from and to pageable memory are staged by the driver (a 256 KB logits row: ~0.2 ms).
@@ -105,6 +110,9 @@ class CudaModel : public ModelRunner {
   std::unique_ptr<DeviceWeights> weights_;
   kernels::cuda::DType kv_dtype_ = kernels::cuda::DType::kF32;
   std::unique_ptr<kernels::cuda::Blas> blas_;
+  cudaStream_t side_stream_ = nullptr;
+  std::unique_ptr<kernels::cuda::Blas> side_blas_;
+  cudaEvent_t fork_event_ = nullptr, join_event_ = nullptr;
   std::unique_ptr<DeviceArena> arena_;
   std::vector<LayerParams> layer_params_;
   std::vector<void*> param_allocations_;

@@ -53,7 +53,7 @@ void* DeviceArena::AllocBytes(int64_t bytes) {
     return p;
   }
   void* p = nullptr;
-  HS_CUDA_CHECK(cudaMallocAsync(&p, static_cast<size_t>(bytes), stream_));
+  HS_CUDA_CHECK(cudaMallocAsync(&p, static_cast<size_t>(bytes), alloc_stream_));
   overflow_.push_back({p, live_before});
   return p;
 }

@@ -17,7 +17,7 @@ namespace hybridserve::engine {
 
 class DeviceArena {
  public:
-  explicit DeviceArena(cudaStream_t stream) : stream_(stream) {}
+  explicit DeviceArena(cudaStream_t stream) : stream_(stream), alloc_stream_(stream) {}
   ~DeviceArena();
   DeviceArena(const DeviceArena&) = delete;
   DeviceArena& operator=(const DeviceArena&) = delete;
@@ -32,6 +32,15 @@ class DeviceArena {
     return static_cast<T*>(AllocBytes(n * static_cast<int64_t>(sizeof(T))));
   }
   void* AllocBytes(int64_t bytes);
+  // The stream overflow buffers are allocated on (ordered before that stream's later work):
+  // while another stream enqueues the work that uses the allocations (a parallel branch),
+  // allocate on it. Buffers are still freed on the arena's own stream, which must be ordered
+  // after that work (joined) by then. Returns the previous one.
+  cudaStream_t set_alloc_stream(cudaStream_t stream) {
+    const cudaStream_t previous = alloc_stream_;
+    alloc_stream_ = stream;
+    return previous;
+  }
 
   struct Mark {
     int64_t used;
@@ -50,6 +59,7 @@ class DeviceArena {
 
  private:
   cudaStream_t stream_;
+  cudaStream_t alloc_stream_;
   char* base_ = nullptr;
   int64_t capacity_ = 0;
   int64_t used_ = 0;

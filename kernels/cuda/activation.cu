@@ -87,23 +87,6 @@ __global__ void DtSoftplusKernel(float* dt, int64_t dt_stride, int64_t num_token
   }
 }
 
-// Calls fn(std::integral_constant<cpu::Activation, act>{}).
-template <typename Fn>
-void DispatchActivation(cpu::Activation act, Fn&& fn) {
-  switch (act) {
-    case cpu::Activation::kSilu:
-      fn(std::integral_constant<cpu::Activation, cpu::Activation::kSilu>{});
-      return;
-    case cpu::Activation::kGelu:
-      fn(std::integral_constant<cpu::Activation, cpu::Activation::kGelu>{});
-      return;
-    case cpu::Activation::kRelu2:
-      fn(std::integral_constant<cpu::Activation, cpu::Activation::kRelu2>{});
-      return;
-  }
-  HS_CHECK_MSG(false, "unknown activation");
-}
-
 }  // namespace
 
 void Activate(float* x, int64_t x_stride, int64_t num_tokens, int64_t dim, cpu::Activation act,

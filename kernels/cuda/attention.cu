@@ -41,7 +41,7 @@ namespace {
 constexpr int kThreads = 128;
 // Flash-decoding limits: at most kMaxSplits partitions of at least kMinSplitKeys keys each, and
 // at most kMaxRowSplits (row, partition) pairs, which bounds the scratch for any batch.
-constexpr int kMaxSplits = 32;
+constexpr int kMaxSplits = 128;
 constexpr int kMinSplitKeys = 64;  // one narrow tile: a short context still spreads over SMs
 constexpr int64_t kMaxRowSplits = 1024;
 // The split count aims at this many CTAs per SM.
@@ -437,10 +437,9 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
 
 // One warp per (row, head): out = sum_s exp(max_s - M) * out_s / sum_s exp(max_s - M) * sum_s
 // over the partitions s that hold keys of the row (s * split_keys <= position), M = max_s max_s.
-// The lanes read the partitions' (max, sum) pairs side by side (kMaxSplits <= 32), so the weights
-// come from two warp reductions, and each lane then sums its 4-float chunks of the head's output
-// over the partitions with the loads of several partitions in flight.
-static_assert(kMaxSplits <= 32);
+// The lanes read the partitions' (max, sum) pairs side by side, so M comes from one warp
+// reduction; the weights go to shared memory, and each lane then sums its 4-float chunks of the
+// head's output over the partitions with the loads of several partitions in flight.
 constexpr int kMergeWarps = kThreads / 32;
 __global__ void __launch_bounds__(kThreads)
     MergePartitions(const AttentionParams p, const int32_t* __restrict__ token_seq, int head_dim) {
@@ -456,21 +455,27 @@ __global__ void __launch_bounds__(kThreads)
   const int num_parts = min(p.num_splits, position / p.split_keys + 1);
   const int64_t split_stride = static_cast<int64_t>(p.num_tokens) * p.num_heads;
   const float2* max_sum = reinterpret_cast<const float2*>(p.partial_max_sum);
-  const float2 mine =
-      lane < num_parts ? max_sum[lane * split_stride + pair] : make_float2(-INFINITY, 0.0f);
-  float global_max = mine.x;
+  __shared__ float weights[kMergeWarps][kMaxSplits];
+  __shared__ float sums[kMergeWarps][kMaxSplits];
+  float* weight = weights[threadIdx.x / 32];
+  float* part_sum = sums[threadIdx.x / 32];
+  float global_max = -INFINITY;
+  for (int s = lane; s < num_parts; s += 32) {
+    const float2 ms = max_sum[s * split_stride + pair];
+    weight[s] = ms.x;
+    part_sum[s] = ms.y;
+    global_max = fmaxf(global_max, ms.x);
+  }
 #pragma unroll
   for (int offset = 16; offset > 0; offset /= 2) {
     global_max = fmaxf(global_max, __shfl_xor_sync(0xffffffffu, global_max, offset));
   }
-  __shared__ float weights[kMergeWarps][32];
-  float* weight = weights[threadIdx.x / 32];
-  weight[lane] = mine.x == -INFINITY ? 0.0f : expf(mine.x - global_max);
+  for (int s = lane; s < num_parts; s += 32) {
+    weight[s] = weight[s] == -INFINITY ? 0.0f : expf(weight[s] - global_max);
+  }
   __syncwarp();
   float sum = 0.0f;
-  for (int s = 0; s < num_parts; ++s) {
-    sum = fmaf(weight[s], __shfl_sync(0xffffffffu, mine.y, s), sum);
-  }
+  for (int s = 0; s < num_parts; ++s) sum = fmaf(weight[s], part_sum[s], sum);
   const int chunks_per_head = head_dim / 4;
   for (int chunk = lane; chunk < chunks_per_head; chunk += 32) {
     float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);

@@ -143,6 +143,29 @@ void Blas::Linear(const float* x, int64_t x_stride, DType wtype, const void* wei
        scale);
 }
 
+bool Blas::GatedLinear(const float* x, int64_t x_stride, DType wtype, const void* gate_weight,
+                       const void* up_weight, int64_t num_tokens, int64_t in_dim, int64_t out_dim,
+                       cpu::Activation act, float gate_multiplier, float* out, int64_t out_stride) {
+  if (!GemvApplies(wtype, num_tokens, in_dim, gate_weight, x, x_stride) ||
+      !GemvApplies(wtype, num_tokens, in_dim, up_weight, x, x_stride) || out_dim == 0) {
+    return false;
+  }
+  HS_CHECK(out_stride >= out_dim);
+  GatedGemv(x, x_stride, wtype, gate_weight, up_weight, num_tokens, in_dim, out_dim, act,
+            gate_multiplier, out, out_stride, stream_);
+  return true;
+}
+
+bool Blas::LinearGroup(const float* x, int64_t x_stride, DType wtype, int64_t num_tokens,
+                       int64_t in_dim, absl::Span<const GemvSegment> products) {
+  if (products.empty() || products.size() > kMaxGemvSegments) return false;
+  for (const GemvSegment& product : products) {
+    if (!GemvApplies(wtype, num_tokens, in_dim, product.weight, x, x_stride)) return false;
+  }
+  GroupedGemv(x, x_stride, wtype, num_tokens, in_dim, products, stream_);
+  return true;
+}
+
 void Blas::LinearRounded(const void* x, int64_t x_stride, DType wtype, const void* weight,
                          const void* bias, int64_t num_tokens, int64_t in_dim, int64_t out_dim,
                          float* out, int64_t out_stride, bool accumulate, float scale) {

@@ -12,6 +12,8 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "kernels/cuda/gemv.h"
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::kernels::cuda {
@@ -30,6 +32,20 @@ class Blas {
   void Linear(const float* x, int64_t x_stride, DType wtype, const void* weight, const void* bias,
               int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out, int64_t out_stride,
               bool accumulate = false, float scale = 1.0f);
+
+  // The gated MLP's middle, out = act(gate_multiplier * x . Wg^T) * (x . Wu^T) ([T, N], row
+  // stride out_stride), in one launch when the decode GEMV takes both products (bf16/fp16
+  // weights, up to kMaxDecodeRows rows, aligned); the same values as two Linear calls and
+  // GatedActivate. Returns false, having done nothing, where it does not apply.
+  bool GatedLinear(const float* x, int64_t x_stride, DType wtype, const void* gate_weight,
+                   const void* up_weight, int64_t num_tokens, int64_t in_dim, int64_t out_dim,
+                   cpu::Activation act, float gate_multiplier, float* out, int64_t out_stride);
+
+  // Several products of the same rows (q, k and v: a GemvSegment each, with its own output,
+  // scale, bias and accumulate) in one launch, when the decode GEMV takes every one of them; the
+  // same values as one Linear call each. Returns false, having done nothing, otherwise.
+  bool LinearGroup(const float* x, int64_t x_stride, DType wtype, int64_t num_tokens,
+                   int64_t in_dim, absl::Span<const GemvSegment> products);
 
   // Up to this many rows, bf16/fp16 products read the fp32 rows directly (the decode GEMV).
   static constexpr int64_t kMaxDecodeRows = 8;

@@ -12,10 +12,13 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <type_traits>
+
 #include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/gemv.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/scalar_math.cuh"
 #include "kernels/cuda/storage_type.cuh"
 
 namespace hybridserve::kernels::cuda {
@@ -41,26 +44,90 @@ __device__ __forceinline__ float Round(float v, const __half*) {
   return __half2float(__float2half_rn(v));
 }
 
-template <typename W, int kRows>
+// What one launch computes is a plan: the output features it has (Features()), where feature n's
+// weight rows are (Locate: kMats rows read side by side) and what lane 0 of feature n's warp does
+// with the T x kMats sums (Finish).
+
+// Up to kMaxGemvSegments linear layers reading the same x (q, k and v), their features one
+// after another: out_s = scale_s * x . W_s^T (+ out_s) (+ bias_s).
+template <typename W>
+struct SegmentsPlan {
+  static constexpr int kMats = 1;
+  struct Where {
+    int segment;
+    int64_t row;
+  };
+  GemvSegment at[kMaxGemvSegments];
+  int count;
+  int64_t in_dim;
+  __device__ int64_t Features() const {
+    int64_t total = 0;
+    for (int s = 0; s < count; ++s) total += at[s].out_dim;
+    return total;
+  }
+  __device__ Where Locate(int64_t n) const {
+    int s = 0;
+    while (s + 1 < count && n >= at[s].out_dim) n -= at[s++].out_dim;
+    return {s, n};
+  }
+  __device__ const W* Row(const Where& where, int) const {
+    return static_cast<const W*>(at[where.segment].weight) + where.row * in_dim;
+  }
+  __device__ void Finish(const Where& where, int64_t t, const float (&sum)[1]) const {
+    const GemvSegment& g = at[where.segment];
+    float* to = g.out + t * g.out_stride + where.row;
+    float v = g.scale * sum[0];
+    if (g.accumulate) v += *to;
+    if (g.bias != nullptr) v += LoadFloat(static_cast<const W*>(g.bias), where.row);
+    *to = v;
+  }
+};
+
+// The gated MLP's middle: gate and up rows n read side by side, out = act(gate * multiplier) *
+// up, as GatedActivate computes it.
+template <typename W, cpu::Activation kAct>
+struct GatedPlan {
+  static constexpr int kMats = 2;
+  using Where = int64_t;
+  const W* gate;
+  const W* up;
+  int64_t in_dim, out_dim;
+  float* out;
+  int64_t out_stride;
+  float gate_multiplier;
+  __device__ int64_t Features() const { return out_dim; }
+  __device__ Where Locate(int64_t n) const { return n; }
+  __device__ const W* Row(const Where& n, int m) const { return (m == 0 ? gate : up) + n * in_dim; }
+  __device__ void Finish(const Where& n, int64_t t, const float (&sum)[2]) const {
+    out[t * out_stride + n] = sum[1] * ApplyActivation<kAct>(sum[0] * gate_multiplier);
+  }
+};
+
+template <typename W, int kRows, class Plan>
 __global__ void __launch_bounds__(kThreads)
-    GemvKernel(const float* __restrict__ x, int64_t x_stride, const W* __restrict__ weight,
-               const W* __restrict__ bias, int64_t in_dim, int64_t out_dim, float* out,
-               int64_t out_stride, bool accumulate, float scale) {
+    GemvKernel(const float* __restrict__ x, int64_t x_stride, int64_t in_dim, Plan plan) {
+  constexpr int kMats = Plan::kMats;
   const int lane = threadIdx.x % 32;
   const int64_t n = static_cast<int64_t>(blockIdx.x) * kWarps + threadIdx.x / 32;
-  const bool live = n < out_dim;
-  const W* row = weight + (live ? n : 0) * in_dim;
-  // kUnroll chunks of the row per lane in flight before any is used: one 16-byte load at a time
-  // per lane would leave the memory system mostly idle.
+  const bool live = n < plan.Features();
+  const typename Plan::Where where = plan.Locate(live ? n : 0);
+  const W* rows[kMats];
+#pragma unroll
+  for (int m = 0; m < kMats; ++m) rows[m] = plan.Row(where, m);
+  // kUnroll chunks of each row per lane in flight before any is used: one 16-byte load at a
+  // time per lane would leave the memory system mostly idle.
   constexpr int kUnroll = 4;
   constexpr int64_t kStep = 32 * 8;
-  uint4 raw[kUnroll];
+  uint4 raw[kMats][kUnroll];
   auto load = [&](int64_t k0) {
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      const int64_t k = k0 + u * kStep;
-      raw[u] = live && k < in_dim ? __ldg(reinterpret_cast<const uint4*>(row + k))
-                                  : make_uint4(0, 0, 0, 0);
+    for (int m = 0; m < kMats; ++m) {
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const int64_t k = k0 + u * kStep;
+        raw[m][u] = live && k < in_dim ? __ldg(reinterpret_cast<const uint4*>(rows[m] + k))
+                                       : make_uint4(0, 0, 0, 0);
+      }
     }
   };
   // The weights do not depend on the kernel before this one: their first loads are issued
@@ -69,62 +136,67 @@ __global__ void __launch_bounds__(kThreads)
   WaitForPriorGrid();
   AllowDependentGrids();
   if (!live) return;
-  float acc[kRows];
+  float acc[kRows][kMats];
 #pragma unroll
-  for (int t = 0; t < kRows; ++t) acc[t] = 0.0f;
+  for (int t = 0; t < kRows; ++t) {
+#pragma unroll
+    for (int m = 0; m < kMats; ++m) acc[t][m] = 0.0f;
+  }
+  const W* type_tag = nullptr;
   for (int64_t k0 = lane * 8; k0 < in_dim; k0 += kUnroll * kStep) {
     if (k0 != lane * 8) load(k0);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t k = k0 + u * kStep;
       if (k >= in_dim) break;
-      float w[8];
-      Unpack(raw[u], w, weight);
+      float w[kMats][8];
+#pragma unroll
+      for (int m = 0; m < kMats; ++m) Unpack(raw[m][u], w[m], type_tag);
 #pragma unroll
       for (int t = 0; t < kRows; ++t) {
         const float4* xs = reinterpret_cast<const float4*>(x + t * x_stride + k);
         const float4 a = __ldg(xs), b = __ldg(xs + 1);
         const float v[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
 #pragma unroll
-        for (int i = 0; i < 8; ++i) acc[t] = __fmaf_rn(w[i], Round(v[i], weight), acc[t]);
+        for (int i = 0; i < 8; ++i) {
+          const float rounded = Round(v[i], type_tag);
+#pragma unroll
+          for (int m = 0; m < kMats; ++m) acc[t][m] = __fmaf_rn(w[m][i], rounded, acc[t][m]);
+        }
       }
     }
   }
 #pragma unroll
   for (int t = 0; t < kRows; ++t) {
 #pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) {
-      acc[t] += __shfl_xor_sync(0xffffffffu, acc[t], offset);
+    for (int m = 0; m < kMats; ++m) {
+#pragma unroll
+      for (int offset = 16; offset > 0; offset /= 2) {
+        acc[t][m] += __shfl_xor_sync(0xffffffffu, acc[t][m], offset);
+      }
     }
   }
   if (lane != 0) return;
 #pragma unroll
-  for (int t = 0; t < kRows; ++t) {
-    float v = scale * acc[t];
-    if (accumulate) v += out[t * out_stride + n];
-    if (bias != nullptr) v += LoadFloat(bias, n);
-    out[t * out_stride + n] = v;
-  }
+  for (int t = 0; t < kRows; ++t) plan.Finish(where, t, acc[t]);
 }
 
-template <typename W, int kRows>
-void Launch(const float* x, int64_t x_stride, const void* weight, const void* bias, int64_t K,
-            int64_t N, float* out, int64_t out_stride, bool accumulate, float scale,
+template <typename W, int kRows, class Plan>
+void Launch(const float* x, int64_t x_stride, int64_t K, int64_t N, const Plan& plan,
             cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>((N + kWarps - 1) / kWarps);
-  LaunchChained(GemvKernel<W, kRows>, dim3(blocks), dim3(kThreads), 0, stream, x, x_stride,
-                static_cast<const W*>(weight), static_cast<const W*>(bias), K, N, out, out_stride,
-                accumulate, scale);
+  LaunchChained(GemvKernel<W, kRows, Plan>, dim3(blocks), dim3(kThreads), 0, stream, x, x_stride, K,
+                plan);
 }
 
-template <typename W>
-void LaunchRows(int64_t T, const float* x, int64_t x_stride, const void* weight, const void* bias,
-                int64_t K, int64_t N, float* out, int64_t out_stride, bool accumulate, float scale,
+// Launch for T rows (1..kMaxGemvRows, a template argument); N features in all.
+template <typename W, class Plan>
+void LaunchRows(int64_t T, const float* x, int64_t x_stride, int64_t K, int64_t N, const Plan& plan,
                 cudaStream_t stream) {
   switch (T) {
-#define HS_GEMV_ROWS(R)                                                                        \
-  case R:                                                                                      \
-    Launch<W, R>(x, x_stride, weight, bias, K, N, out, out_stride, accumulate, scale, stream); \
+#define HS_GEMV_ROWS(R)                            \
+  case R:                                          \
+    Launch<W, R>(x, x_stride, K, N, plan, stream); \
     return;
     HS_GEMV_ROWS(1)
     HS_GEMV_ROWS(2)
@@ -152,14 +224,54 @@ bool GemvApplies(DType wtype, int64_t num_tokens, int64_t in_dim, const void* we
 void Gemv(const float* x, int64_t x_stride, DType wtype, const void* weight, const void* bias,
           int64_t num_tokens, int64_t in_dim, int64_t out_dim, float* out, int64_t out_stride,
           bool accumulate, float scale, cudaStream_t stream) {
-  HS_CHECK(GemvApplies(wtype, num_tokens, in_dim, weight, x, x_stride));
-  if (wtype == DType::kBF16) {
-    LaunchRows<__nv_bfloat16>(num_tokens, x, x_stride, weight, bias, in_dim, out_dim, out,
-                              out_stride, accumulate, scale, stream);
-  } else {
-    LaunchRows<__half>(num_tokens, x, x_stride, weight, bias, in_dim, out_dim, out, out_stride,
-                       accumulate, scale, stream);
+  const GemvSegment segment{weight, bias, out, out_stride, out_dim, scale, accumulate};
+  GroupedGemv(x, x_stride, wtype, num_tokens, in_dim, {&segment, 1}, stream);
+}
+
+void GroupedGemv(const float* x, int64_t x_stride, DType wtype, int64_t num_tokens, int64_t in_dim,
+                 absl::Span<const GemvSegment> segments, cudaStream_t stream) {
+  HS_CHECK(!segments.empty() && segments.size() <= kMaxGemvSegments);
+  int64_t features = 0;
+  for (const GemvSegment& segment : segments) {
+    HS_CHECK(GemvApplies(wtype, num_tokens, in_dim, segment.weight, x, x_stride));
+    HS_CHECK(segment.out_stride >= segment.out_dim && segment.out_dim >= 0);
+    features += segment.out_dim;
   }
+  if (features == 0) return;
+  DispatchStorage(wtype, [&](auto tag) {
+    using W = decltype(tag);
+    if constexpr (!std::is_same_v<W, float>) {
+      SegmentsPlan<W> plan{};
+      for (size_t s = 0; s < segments.size(); ++s) plan.at[s] = segments[s];
+      plan.count = static_cast<int>(segments.size());
+      plan.in_dim = in_dim;
+      LaunchRows<W>(num_tokens, x, x_stride, in_dim, features, plan, stream);
+    }
+  });
+}
+
+void GatedGemv(const float* x, int64_t x_stride, DType wtype, const void* gate_weight,
+               const void* up_weight, int64_t num_tokens, int64_t in_dim, int64_t out_dim,
+               cpu::Activation act, float gate_multiplier, float* out, int64_t out_stride,
+               cudaStream_t stream) {
+  HS_CHECK(GemvApplies(wtype, num_tokens, in_dim, gate_weight, x, x_stride) &&
+           Aligned16(up_weight));
+  if (out_dim == 0) return;
+  DispatchStorage(wtype, [&](auto tag) {
+    using W = decltype(tag);
+    if constexpr (!std::is_same_v<W, float>) {
+      DispatchActivation(act, [&](auto kind) {
+        const GatedPlan<W, decltype(kind)::value> plan{static_cast<const W*>(gate_weight),
+                                                       static_cast<const W*>(up_weight),
+                                                       in_dim,
+                                                       out_dim,
+                                                       out,
+                                                       out_stride,
+                                                       gate_multiplier};
+        LaunchRows<W>(num_tokens, x, x_stride, in_dim, out_dim, plan, stream);
+      });
+    }
+  });
 }
 
 }  // namespace hybridserve::kernels::cuda

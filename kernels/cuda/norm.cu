@@ -31,18 +31,55 @@ __device__ __forceinline__ float InverseRms(float sum_of_squares, int64_t n, flo
   return 1.0f / sqrtf(variance + eps);
 }
 
-// R: the type of the rounded copy (float: none). The square sums are unrolled so that a thread's
-// loads are in flight together (at one row, as in decode, their latency is the whole cost).
+// R: the type of the rounded copy (float: none). Rows up to kCached * kNormThreads wide (every
+// model's hidden size here) are held in registers: the weights are loaded before waiting for the
+// kernel before (a chained launch: they do not depend on it), the row once; wider rows loop.
+// Both paths sum and scale in the same order (thread i: elements i, i + 256, ...).
+constexpr int kCached = 8;
 template <typename W, typename R>
 __global__ void __launch_bounds__(kNormThreads)
     RmsNormKernel(const float* x, int64_t x_stride, const W* weight, int64_t num_tokens,
                   int64_t dim, float eps, float* out, int64_t out_stride, R* rounded,
                   int64_t rounded_stride) {
+  const bool cached = dim <= kCached * kNormThreads;
+  float w[kCached];
+  if (cached) {
+#pragma unroll
+    for (int c = 0; c < kCached; ++c) {
+      const int64_t i = threadIdx.x + c * kNormThreads;
+      w[c] = i < dim ? LoadFloat(weight, i) : 0.0f;
+    }
+  }
   WaitForPriorGrid();
   AllowDependentGrids();
   for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
     const float* row = x + t * x_stride;
     float* out_row = out + t * out_stride;
+    if (cached) {
+      float v[kCached];
+#pragma unroll
+      for (int c = 0; c < kCached; ++c) {
+        const int64_t i = threadIdx.x + c * kNormThreads;
+        v[c] = i < dim ? row[i] : 0.0f;
+      }
+      float sum = 0.0f;
+#pragma unroll
+      for (int c = 0; c < kCached; ++c) {
+        if (threadIdx.x + c * kNormThreads < dim) sum += v[c] * v[c];
+      }
+      const float r = InverseRms(BlockSum(sum), dim, eps);
+#pragma unroll
+      for (int c = 0; c < kCached; ++c) {
+        const int64_t i = threadIdx.x + c * kNormThreads;
+        if (i >= dim) break;
+        const float value = w[c] * (v[c] * r);
+        out_row[i] = value;
+        if constexpr (!std::is_same_v<R, float>) {
+          StoreFloat(value, rounded + t * rounded_stride, i);
+        }
+      }
+      continue;
+    }
     float sum = 0.0f;
 #pragma unroll 8
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) sum += row[i] * row[i];

@@ -107,6 +107,10 @@ void DtSoftplus(float* dt, int64_t dt_stride, int64_t num_tokens, int64_t num_he
 void ApplyRope(float* x, int64_t x_stride, const int64_t* positions, int64_t num_tokens,
                int64_t num_heads, int64_t head_dim, int64_t rotary_dim, double theta,
                cudaStream_t stream);
+// ApplyRope on q ([T, q_heads, head_dim]) and k ([T, k_heads, head_dim]) in one launch.
+void ApplyRopeQk(float* q, int64_t q_stride, int64_t q_heads, float* k, int64_t k_stride,
+                 int64_t k_heads, const int64_t* positions, int64_t num_tokens, int64_t head_dim,
+                 int64_t rotary_dim, double theta, cudaStream_t stream);
 
 // ---- batch layout ----------------------------------------------------------------------------
 

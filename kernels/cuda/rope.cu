@@ -3,9 +3,10 @@
 // than the tolerance, so the device must not recompute inv_freq with its own powf.
 // How: the host computes inv_freq[i] = 1 / (float(theta) ^ (float(2i) / float(rotary_dim))) with
 // exactly the CPU op's expression (std::pow in fp32) and passes the table by value as a kernel
-// parameter. One block per token: its threads form angle = float(pos) * inv_freq[i] (fp32) and
-// cos/sin once into shared memory, then rotate every head's pairs (i, i + rotary_dim/2) in the
-// NeoX order: lo*cos + (-hi)*sin, hi*cos + lo*sin. Channels from rotary_dim on are untouched.
+// parameter. One block per token (q and k together, ApplyRopeQk): its threads form angle =
+// float(pos) * inv_freq[i] (fp32) and cos/sin once into shared memory, then rotate every head's
+// pairs (i, i + rotary_dim/2) in the NeoX order: lo*cos + (-hi)*sin, hi*cos + lo*sin. Channels from
+// rotary_dim on are untouched.
 #include <algorithm>
 #include <cmath>
 
@@ -25,9 +26,16 @@ struct InvFreq {
   float values[kMaxRotaryHalf];
 };
 
+// Up to two tensors of the same tokens (q and k), rotated with the same angles.
+struct RopeTensors {
+  float* x[2];
+  int64_t stride[2];
+  int64_t num_heads[2];
+};
+
 __global__ void __launch_bounds__(kRopeThreads)
-    ApplyRopeKernel(float* x, int64_t x_stride, const int64_t* positions, int64_t num_tokens,
-                    int64_t num_heads, int64_t head_dim, int64_t half, const InvFreq inv_freq) {
+    ApplyRopeKernel(RopeTensors tensors, const int64_t* positions, int64_t num_tokens,
+                    int64_t head_dim, int64_t half, const InvFreq inv_freq) {
   WaitForPriorGrid();
   AllowDependentGrids();
   __shared__ float cos_v[kMaxRotaryHalf];
@@ -40,15 +48,17 @@ __global__ void __launch_bounds__(kRopeThreads)
       sin_v[i] = sinf(angle);
     }
     __syncthreads();
-    float* row = x + t * x_stride;
-    for (int64_t p = threadIdx.x; p < num_heads * half; p += blockDim.x) {
-      const int64_t h = p / half;
-      const int64_t i = p % half;
-      float* head = row + h * head_dim;
-      const float lo = head[i];
-      const float hi = head[i + half];
-      head[i] = lo * cos_v[i] + (-hi) * sin_v[i];
-      head[i + half] = hi * cos_v[i] + lo * sin_v[i];
+    for (int which = 0; which < 2; ++which) {
+      float* row = tensors.x[which] + t * tensors.stride[which];
+      for (int64_t p = threadIdx.x; p < tensors.num_heads[which] * half; p += blockDim.x) {
+        const int64_t h = p / half;
+        const int64_t i = p % half;
+        float* head = row + h * head_dim;
+        const float lo = head[i];
+        const float hi = head[i + half];
+        head[i] = lo * cos_v[i] + (-hi) * sin_v[i];
+        head[i + half] = hi * cos_v[i] + lo * sin_v[i];
+      }
     }
     __syncthreads();  // cos_v/sin_v are rewritten for the next token
   }
@@ -59,10 +69,19 @@ __global__ void __launch_bounds__(kRopeThreads)
 void ApplyRope(float* x, int64_t x_stride, const int64_t* positions, int64_t num_tokens,
                int64_t num_heads, int64_t head_dim, int64_t rotary_dim, double theta,
                cudaStream_t stream) {
+  ApplyRopeQk(x, x_stride, num_heads, nullptr, 0, 0, positions, num_tokens, head_dim, rotary_dim,
+              theta, stream);
+}
+
+void ApplyRopeQk(float* q, int64_t q_stride, int64_t q_heads, float* k, int64_t k_stride,
+                 int64_t k_heads, const int64_t* positions, int64_t num_tokens, int64_t head_dim,
+                 int64_t rotary_dim, double theta, cudaStream_t stream) {
   HS_CHECK(rotary_dim % 2 == 0 && rotary_dim <= head_dim);
   HS_CHECK_MSG(rotary_dim / 2 <= kMaxRotaryHalf, "rotary_dim above 512 is not supported");
-  HS_CHECK(num_tokens >= 0 && num_heads >= 0 && x_stride >= num_heads * head_dim);
-  if (num_tokens <= 0 || num_heads == 0 || rotary_dim == 0) return;
+  HS_CHECK(num_tokens >= 0 && q_heads >= 0 && k_heads >= 0);
+  HS_CHECK(q_stride >= q_heads * head_dim && k_stride >= k_heads * head_dim);
+  HS_CHECK(k != nullptr || k_heads == 0);
+  if (num_tokens <= 0 || q_heads + k_heads == 0 || rotary_dim == 0) return;
   const int64_t half = rotary_dim / 2;
 
   // The CPU op's expression, term for term (kernels/cpu/rope.cc).
@@ -73,10 +92,11 @@ void ApplyRope(float* x, int64_t x_stride, const int64_t* positions, int64_t num
     inv_freq.values[i] = 1.0f / std::pow(base, exponent);
   }
 
+  const RopeTensors tensors{{q, k != nullptr ? k : q}, {q_stride, k_stride}, {q_heads, k_heads}};
   const unsigned blocks =
       static_cast<unsigned>(std::clamp<int64_t>(num_tokens, 1, int64_t{1} << 20));
-  LaunchChained(ApplyRopeKernel, dim3(blocks), dim3(kRopeThreads), 0, stream, x, x_stride,
-                positions, num_tokens, num_heads, head_dim, half, inv_freq);
+  LaunchChained(ApplyRopeKernel, dim3(blocks), dim3(kRopeThreads), 0, stream, tensors, positions,
+                num_tokens, head_dim, half, inv_freq);
   HS_CUDA_CHECK_LAUNCH();
 }
 

@@ -4,6 +4,9 @@
 #ifndef HYBRIDSERVE_KERNELS_CUDA_SCALAR_MATH_CUH_
 #define HYBRIDSERVE_KERNELS_CUDA_SCALAR_MATH_CUH_
 
+#include <type_traits>
+
+#include "base/check.h"
 #include "kernels/cpu/ops.h"
 
 namespace hybridserve::kernels::cuda {
@@ -38,6 +41,24 @@ __device__ __forceinline__ float ApplyActivation(float x) {
   } else {
     return Relu2(x);
   }
+}
+
+// Calls fn(std::integral_constant<cpu::Activation, act>{}) (host code: the dispatch of the
+// activation template argument).
+template <typename Fn>
+void DispatchActivation(cpu::Activation act, Fn&& fn) {
+  switch (act) {
+    case cpu::Activation::kSilu:
+      fn(std::integral_constant<cpu::Activation, cpu::Activation::kSilu>{});
+      return;
+    case cpu::Activation::kGelu:
+      fn(std::integral_constant<cpu::Activation, cpu::Activation::kGelu>{});
+      return;
+    case cpu::Activation::kRelu2:
+      fn(std::integral_constant<cpu::Activation, cpu::Activation::kRelu2>{});
+      return;
+  }
+  HS_CHECK_MSG(false, "unknown activation");
 }
 
 }  // namespace hybridserve::kernels::cuda

@@ -182,6 +182,47 @@ INSTANTIATE_TEST_SUITE_P(
                       LinearCase{DType::kBF16, 2, 48, 32, 0, 0, false, true},
                       LinearCase{DType::kF32, 1, 48, 32, 0, 0, false, true}));
 
+// The decode MLP's fused gate/up launch gives bit for bit what its three-launch form gives: Linear
+// (gate), Linear (up), GatedActivate; and declines (doing nothing) where the GEMV does not apply.
+TEST_F(BlasTest, GatedLinearEqualsTwoLinearsAndGatedActivate) {
+  const int64_t K = 2048, N = 1032, x_stride = K + 8, out_stride = N + 3;
+  for (DType wtype : {DType::kBF16, DType::kF16}) {
+    const testing::StoredTensor gate =
+        testing::Store(wtype, RandomFloats(N * K, 151, -0.05f, 0.05f));
+    const testing::StoredTensor up = testing::Store(wtype, RandomFloats(N * K, 152, -0.05f, 0.05f));
+    for (int64_t T : {1, 3, 8}) {
+      DeviceBuffer<float> x(
+          RandomFloats(T * x_stride, 153 + static_cast<uint32_t>(T), -2.0f, 2.0f));
+      for (cpu::Activation act :
+           {cpu::Activation::kSilu, cpu::Activation::kGelu, cpu::Activation::kRelu2}) {
+        DeviceBuffer<float> g(T * N), u(T * N), got(T * out_stride);
+        blas_->Linear(x.get(), x_stride, wtype, gate.get(), nullptr, T, K, N, g.get(), N);
+        blas_->Linear(x.get(), x_stride, wtype, up.get(), nullptr, T, K, N, u.get(), N);
+        GatedActivate(g.get(), N, u.get(), N, T, N, act, 0.9f, blas_->stream());
+        ASSERT_TRUE(blas_->GatedLinear(x.get(), x_stride, wtype, gate.get(), up.get(), T, K, N, act,
+                                       0.9f, got.get(), out_stride));
+        HS_CUDA_CHECK(cudaStreamSynchronize(blas_->stream()));
+        const std::vector<float> result = got.Download();
+        EXPECT_TRUE(testing::SameBits(testing::Dense(result, T, N, out_stride), g.Download()))
+            << testing::DTypeName(wtype) << " T=" << T << " act=" << static_cast<int>(act);
+        // The padding of each row is left as it was (poisoned).
+        DeviceBuffer<float> poisoned(T * out_stride);
+        EXPECT_TRUE(testing::SameBits(testing::Padding(result, T, N, out_stride),
+                                      testing::Padding(poisoned.Download(), T, N, out_stride)));
+      }
+    }
+  }
+  // More rows than the GEMV takes, or fp32 weights: declined, out untouched.
+  const testing::StoredTensor gate = testing::Store(DType::kBF16, RandomFloats(N * K, 154));
+  DeviceBuffer<float> x(RandomFloats(9 * K, 155)), out(9 * N);
+  EXPECT_FALSE(blas_->GatedLinear(x.get(), K, DType::kBF16, gate.get(), gate.get(), 9, K, N,
+                                  cpu::Activation::kSilu, 1.0f, out.get(), N));
+  EXPECT_FALSE(blas_->GatedLinear(x.get(), K, DType::kF32, gate.get(), gate.get(), 1, K, N,
+                                  cpu::Activation::kSilu, 1.0f, out.get(), N));
+  DeviceBuffer<float> untouched(9 * N);
+  EXPECT_TRUE(testing::SameBits(out.Download(), untouched.Download()));
+}
+
 TEST_F(BlasTest, ScratchGrowsAcrossCalls) {
   // A small call, then a larger one: the larger one must not read a stale, too-small scratch.
   for (int64_t T : {1, 300, 7}) {

@@ -74,6 +74,23 @@ TEST_P(RopeTest, MatchesCpu) {
   EXPECT_GT(moved, 0.0);
 }
 
+// q and k of a fused row rotated in one launch: bit for bit what two ApplyRope calls give.
+TEST(RopeQkTest, EqualsTwoApplyRopeCalls) {
+  const int64_t T = 5, hd = 128, nq = 8, nkv = 2;
+  const int64_t stride = (nq + 2 * nkv) * hd;
+  const std::vector<float> x = testing::RandomFloats(T * stride, 111);
+  const std::vector<int64_t> positions = {0, 1, 1000, 65535, 7};
+  DeviceBuffer<int64_t> positions_d(positions);
+  DeviceBuffer<float> separate(x), fused(x);
+  ApplyRope(separate.get(), stride, positions_d.get(), T, nq, hd, hd, 1e5, nullptr);
+  ApplyRope(separate.get() + nq * hd, stride, positions_d.get(), T, nkv, hd, hd, 1e5, nullptr);
+  ApplyRopeQk(fused.get(), stride, nq, fused.get() + nq * hd, stride, nkv, positions_d.get(), T, hd,
+              hd, 1e5, nullptr);
+  const std::vector<float> want = separate.Download();
+  EXPECT_TRUE(testing::SameBits(fused.Download(), want));
+  EXPECT_FALSE(testing::SameBits(want, x));  // something was rotated
+}
+
 // head_dim 64 and 128, full and half (Bamba-style partial) rotary, 32 query heads or 8 KV heads,
 // theta 1e4 (Llama-style), 1e6, and a large muP-family theta.
 INSTANTIATE_TEST_SUITE_P(
