@@ -10,6 +10,7 @@
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
+#include "kernels/cuda/rounded_pair.cuh"
 #include "kernels/cuda/scalar_math.cuh"
 #include "kernels/cuda/storage_type.cuh"
 
@@ -39,35 +40,14 @@ __global__ void GatedActivateKernel(float* x, int64_t x_stride, const float* up,
   }
 }
 
-// Four columns per thread (float4 loads and one store of four when every row is aligned): at
-// prefill sizes this pass moves hundreds of megabytes.
-template <cpu::Activation kAct, typename O>
-__global__ void GatedActivateRoundedKernel(const float* __restrict__ x, int64_t x_stride,
-                                           const float* __restrict__ up, int64_t up_stride,
-                                           int64_t num_tokens, int64_t dim, float gate_multiplier,
-                                           O* __restrict__ out, int64_t out_stride, bool aligned) {
-  HS_FOR_EACH_ROW(t, num_tokens) {
-    const float* row = x + t * x_stride;
-    const float* up_row = up + t * up_stride;
-    O* out_row = out + t * out_stride;
-    HS_FOR_EACH_COL(quad, Quads(dim)) {
-      const int64_t i0 = quad * 4;
-      if (aligned && i0 + 4 <= dim) {
-        const float4 g = *reinterpret_cast<const float4*>(row + i0);
-        const float4 u = *reinterpret_cast<const float4*>(up_row + i0);
-        const float v[4] = {u.x * ApplyActivation<kAct>(g.x * gate_multiplier),
-                            u.y * ApplyActivation<kAct>(g.y * gate_multiplier),
-                            u.z * ApplyActivation<kAct>(g.z * gate_multiplier),
-                            u.w * ApplyActivation<kAct>(g.w * gate_multiplier)};
-        StoreFour(v, out_row + i0);
-      } else {
-        for (int64_t i = i0; i < min(i0 + 4, dim); ++i) {
-          StoreFloat(up_row[i] * ApplyActivation<kAct>(row[i] * gate_multiplier), out_row, i);
-        }
-      }
-    }
+// act(x * gate_multiplier) * up, GatedActivate's expression.
+template <cpu::Activation kAct>
+struct GatedActivation {
+  float gate_multiplier;
+  __device__ float operator()(float x, float up) const {
+    return up * ApplyActivation<kAct>(x * gate_multiplier);
   }
-}
+};
 
 template <typename B>
 __global__ void DtSoftplusKernel(float* dt, int64_t dt_stride, int64_t num_tokens,
@@ -117,21 +97,9 @@ void GatedActivate(float* x, int64_t x_stride, const float* up, int64_t up_strid
 void GatedActivateRounded(const float* x, int64_t x_stride, const float* up, int64_t up_stride,
                           int64_t num_tokens, int64_t dim, cpu::Activation act,
                           float gate_multiplier, RoundedRows out, cudaStream_t stream) {
-  HS_CHECK(num_tokens >= 0 && dim >= 0 && x_stride >= dim && up_stride >= dim);
-  HS_CHECK(out.type != DType::kF32 && out.data != nullptr && out.stride >= dim);
-  if (num_tokens == 0 || dim == 0) return;
   DispatchActivation(act, [&](auto kind) {
-    DispatchStorage(out.type, [&](auto tag) {
-      using O = decltype(tag);
-      O* to = static_cast<O*>(out.data);
-      const bool aligned = RowsAlignedToFour(x, x_stride) && RowsAlignedToFour(up, up_stride) &&
-                           RowsAlignedToFour(to, out.stride);
-      GatedActivateRoundedKernel<decltype(kind)::value, O>
-          <<<RowsGrid(num_tokens, Quads(dim)), kElementwiseThreads, 0, stream>>>(
-              x, x_stride, up, up_stride, num_tokens, dim, gate_multiplier, to, out.stride,
-              aligned);
-      HS_CUDA_CHECK_LAUNCH();
-    });
+    LaunchRoundedPair(x, x_stride, up, up_stride, num_tokens, dim,
+                      GatedActivation<decltype(kind)::value>{gate_multiplier}, out, stream);
   });
 }
 

@@ -13,6 +13,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
 #include "kernels/cuda/reduce.cuh"
+#include "kernels/cuda/rounded_pair.cuh"
 #include "kernels/cuda/scalar_math.cuh"
 #include "kernels/cuda/storage_type.cuh"
 
@@ -176,31 +177,10 @@ __global__ void GateSiluKernel(const float* y, int64_t y_stride, const float* z,
   }
 }
 
-// GateSiluRounded's kernel: four columns per thread, as GatedActivateRounded's.
-template <typename O>
-__global__ void GateSiluRoundedKernel(const float* __restrict__ y, int64_t y_stride,
-                                      const float* __restrict__ z, int64_t z_stride,
-                                      int64_t num_tokens, int64_t dim, O* __restrict__ out,
-                                      int64_t out_stride, bool aligned) {
-  HS_FOR_EACH_ROW(t, num_tokens) {
-    const float* y_row = y + t * y_stride;
-    const float* z_row = z + t * z_stride;
-    O* out_row = out + t * out_stride;
-    HS_FOR_EACH_COL(quad, Quads(dim)) {
-      const int64_t i0 = quad * 4;
-      if (aligned && i0 + 4 <= dim) {
-        const float4 a = *reinterpret_cast<const float4*>(y_row + i0);
-        const float4 g = *reinterpret_cast<const float4*>(z_row + i0);
-        const float v[4] = {a.x * Silu(g.x), a.y * Silu(g.y), a.z * Silu(g.z), a.w * Silu(g.w)};
-        StoreFour(v, out_row + i0);
-      } else {
-        for (int64_t i = i0; i < min(i0 + 4, dim); ++i) {
-          StoreFloat(y_row[i] * Silu(z_row[i]), out_row, i);
-        }
-      }
-    }
-  }
-}
+// y * silu(z), GateSilu's expression.
+struct SiluGate {
+  __device__ float operator()(float y, float z) const { return y * Silu(z); }
+};
 
 }  // namespace
 
@@ -301,18 +281,7 @@ void GateSilu(float* y, int64_t y_stride, const float* z, int64_t z_stride, int6
 
 void GateSiluRounded(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
                      int64_t num_tokens, int64_t dim, RoundedRows out, cudaStream_t stream) {
-  HS_CHECK(num_tokens >= 0 && dim >= 0 && y_stride >= dim && z_stride >= dim);
-  HS_CHECK(out.type != DType::kF32 && out.data != nullptr && out.stride >= dim);
-  if (num_tokens == 0 || dim == 0) return;
-  DispatchStorage(out.type, [&](auto tag) {
-    using O = decltype(tag);
-    O* to = static_cast<O*>(out.data);
-    const bool aligned = RowsAlignedToFour(y, y_stride) && RowsAlignedToFour(z, z_stride) &&
-                         RowsAlignedToFour(to, out.stride);
-    GateSiluRoundedKernel<O><<<RowsGrid(num_tokens, Quads(dim)), kElementwiseThreads, 0, stream>>>(
-        y, y_stride, z, z_stride, num_tokens, dim, to, out.stride, aligned);
-    HS_CUDA_CHECK_LAUNCH();
-  });
+  LaunchRoundedPair(y, y_stride, z, z_stride, num_tokens, dim, SiluGate{}, out, stream);
 }
 
 }  // namespace hybridserve::kernels::cuda
