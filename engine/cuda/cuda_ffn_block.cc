@@ -18,8 +18,8 @@ void CudaMlp(CudaStep& step, const MlpSpec& spec, const float* x, int64_t num_to
   const int64_t F = spec.hidden_dim;
   const int64_t in = spec.up_proj.in_dim;
   const int64_t out_dim = spec.down_proj.out_dim;
-  if (spec.gated && !spec.gate_proj.bias.present() && !spec.up_proj.bias.present() &&
-      !spec.gate_lora.present() && !spec.up_lora.present()) {
+  if (spec.gated && T <= kc::Blas::kMaxDecodeRows && !spec.gate_proj.bias.present() &&
+      !spec.up_proj.bias.present() && !spec.gate_lora.present() && !spec.up_lora.present()) {
     // Decode: gate, up and the activation in one launch where the GEMV takes them.
     float* hidden = step.arena->Alloc<float>(T * F);  // [T, F]
     const DeviceWeights& w = *step.weights;

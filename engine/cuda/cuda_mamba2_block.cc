@@ -1,8 +1,10 @@
-// Mamba2 on the GPU, the twin of engine/model/blocks/mamba2_block.cc: in_proj (z | xBC | dt),
-// muP column scales, dt = clamp(softplus(dt + bias)) in place with per-row (prompt or decode)
-// limits, the causal conv over every sequence from its slot's window, then per sequence either
-// the chunked SSD scan (prompt rows) or, for each run of consecutive decode rows, one batched
-// single-step state update; gated norm (CudaMamba2Mix); out_proj (CudaMamba2Out).
+// Mamba2 on the GPU, the twin of engine/model/blocks/mamba2_block.cc: in_proj (z | xBC | dt; its
+// muP column scales folded into its rows at load), dt = clamp(softplus(dt + bias)) in place with
+// per-row (prompt or decode) limits, the causal conv over every sequence from its slot's window,
+// then per sequence either the chunked SSD scan (prompt rows) or, for each run of consecutive
+// decode rows, one batched single-step state update; gated norm (CudaMamba2Mix); out_proj
+// (CudaMamba2Out).
+#include "base/check.h"
 #include "engine/cuda/cuda_blocks.h"
 #include "engine/cuda/step_kernels.h"
 #include "kernels/cuda/cuda_check.h"
@@ -33,13 +35,9 @@ const float* CudaMamba2Mix(CudaStep& step, const Mamba2Spec& spec, const float* 
     // W (m x) = m (W x): the input multiplier rides on the GEMM.
     CudaLinear(step, spec.in_proj, x, spec.d_model, T, zxbcdt, width, false, spec.in_multiplier);
   }
-  ScaleColumnSegments(zxbcdt, T, width,
-                      {{{0, I, spec.mup_z},
-                        {I, 2 * I, spec.mup_x},
-                        {2 * I, 2 * I + G * N, spec.mup_b},
-                        {2 * I + G * N, 2 * I + 2 * G * N, spec.mup_c},
-                        {I + CD, width, spec.mup_dt}}},
-                      stream);
+  // The muP segment multipliers were folded into in_proj's rows at load (CudaModel).
+  HS_CHECK(spec.mup_z == 1.0f && spec.mup_x == 1.0f && spec.mup_b == 1.0f && spec.mup_c == 1.0f &&
+           spec.mup_dt == 1.0f);
 
   float* dt = zxbcdt + I + CD;  // [T, H], row stride width
   const auto [lo, hi] =

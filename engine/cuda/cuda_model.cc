@@ -1,5 +1,6 @@
 #include "engine/cuda/cuda_model.h"
 
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -145,12 +146,16 @@ absl::StatusOr<std::unique_ptr<CudaModel>> CudaModel::Finish(std::unique_ptr<Cud
     if (!layer.mamba2) continue;
     Mamba2Spec& m = *layer.mamba2;
     const int64_t I = m.d_inner, GN = m.n_groups * m.d_state, CD = m.conv_dim();
-    const std::array<ColumnSegment, 5> segments = {{{0, I, m.mup_z},
-                                                    {I, 2 * I, m.mup_x},
-                                                    {2 * I, 2 * I + GN, m.mup_b},
-                                                    {2 * I + GN, 2 * I + 2 * GN, m.mup_c},
-                                                    {I + CD, I + CD + m.num_heads, m.mup_dt}}};
-    for (const ColumnSegment& segment : segments) {
+    struct RowSegment {
+      int64_t begin, end;
+      float factor;
+    };
+    const std::array<RowSegment, 5> segments = {{{0, I, m.mup_z},
+                                                 {I, 2 * I, m.mup_x},
+                                                 {2 * I, 2 * I + GN, m.mup_b},
+                                                 {2 * I + GN, 2 * I + 2 * GN, m.mup_c},
+                                                 {I + CD, I + CD + m.num_heads, m.mup_dt}}};
+    for (const RowSegment& segment : segments) {
       model->weights_->ScaleRows(m.in_proj.weight, segment.begin, segment.end, segment.factor);
       model->weights_->ScaleRows(m.in_proj.bias, segment.begin, segment.end, segment.factor);
     }

@@ -10,24 +10,6 @@
 namespace hybridserve::engine {
 namespace {
 
-struct Segments {
-  ColumnSegment at[5];
-};
-
-__global__ void ScaleColumnSegmentsKernel(float* m, int64_t num_rows, int64_t width,
-                                          Segments segments) {
-  const int64_t total = num_rows * width;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t c = i % width;
-    for (const ColumnSegment& segment : segments.at) {
-      if (c >= segment.begin && c < segment.end && segment.factor != 1.0f) {
-        m[i] *= segment.factor;
-      }
-    }
-  }
-}
-
 template <typename T>
 __global__ void ScaleElementsKernel(T* data, int64_t n, float factor) {
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
@@ -86,21 +68,6 @@ void ScaleElements(kernels::cuda::DType dtype, void* data, int64_t begin, int64_
 void NegExp(const float* in, int64_t n, float* out, cudaStream_t stream) {
   if (n == 0) return;
   NegExpKernel<<<static_cast<unsigned>((n + 255) / 256), 256, 0, stream>>>(in, n, out);
-  HS_CUDA_CHECK_LAUNCH();
-}
-
-void ScaleColumnSegments(float* m, int64_t num_rows, int64_t width,
-                         const std::array<ColumnSegment, 5>& segments, cudaStream_t stream) {
-  bool any = false;
-  for (const ColumnSegment& segment : segments)
-    any |= segment.factor != 1.0f && segment.end > segment.begin;
-  if (!any || num_rows == 0) return;
-  Segments by_value;
-  for (size_t k = 0; k < segments.size(); ++k) by_value.at[k] = segments[k];
-  const int64_t total = num_rows * width;
-  const int threads = 256;
-  const int blocks = static_cast<int>(std::min<int64_t>((total + threads - 1) / threads, 65536));
-  ScaleColumnSegmentsKernel<<<blocks, threads, 0, stream>>>(m, num_rows, width, by_value);
   HS_CUDA_CHECK_LAUNCH();
 }
 

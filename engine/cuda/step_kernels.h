@@ -5,22 +5,12 @@
 
 #include <cuda_runtime.h>
 
-#include <array>
 #include <cstdint>
 #include <vector>
 
 #include "kernels/cuda/ops.h"
 
 namespace hybridserve::engine {
-
-// m[t, i] *= factor of the segment [begin, end) holding column i, over a [T, width] matrix, in
-// one launch (none when every factor is 1). Segments do not overlap.
-struct ColumnSegment {
-  int64_t begin, end;
-  float factor;
-};
-void ScaleColumnSegments(float* m, int64_t num_rows, int64_t width,
-                         const std::array<ColumnSegment, 5>& segments, cudaStream_t stream);
 
 // data[i] *= factor for i in [begin, end), data in dtype (rounded back to it).
 void ScaleElements(kernels::cuda::DType dtype, void* data, int64_t begin, int64_t end, float factor,

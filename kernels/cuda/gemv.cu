@@ -3,12 +3,14 @@
 // launch of its own and then calls cuBLAS; at ~1,000 such products per step of a small model,
 // those extra launches are a large part of the step.
 // How: one warp per output feature n: each lane streams 16-byte chunks (8 weights) of row n of W,
-// eight chunks in flight at a time (a 2048-wide row in one round), reads the matching 8
-// activations of each of the T rows (fp32, float4 loads, cached: every warp reads the same rows),
-// rounds them to the weight type (the values the GEMM path multiplies), and accumulates in fp32;
-// a warp shuffle reduction then gives
-// the T sums, which lane 0 scales, adds to out (accumulate) and adds the bias to. T is a template
-// parameter (1..8) so the sums live in registers.
+// four chunks in flight at a time (the first ones issued before waiting for the kernel before:
+// a chained launch), reads the matching 8 activations of each of the T rows (fp32, float4 loads,
+// cached: every warp reads the same rows), rounds them to the weight type (the values the GEMM
+// path multiplies), and accumulates in fp32; a warp shuffle reduction then gives the T sums,
+// which lane 0 finishes as the launch's plan says (scale, accumulate, bias; or the gated MLP's
+// activation). A warp may read two weight rows side by side (gate and up), and one launch may
+// cover several projections of the same rows (q, k, v). T is a template parameter (1..8) so the
+// sums live in registers.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 

@@ -32,8 +32,8 @@ __device__ __forceinline__ float InverseRms(float sum_of_squares, int64_t n, flo
   return 1.0f / sqrtf(variance + eps);
 }
 
-// R: the type of the rounded copy (float: none). Rows up to kCached * kNormThreads wide (every
-// model's hidden size here) are held in registers: the weights are loaded before waiting for the
+// R: the type of the rounded copy (float: none). Rows up to kCached * kNormThreads (2048) wide
+// are held in registers: the weights are loaded before waiting for the
 // kernel before (a chained launch: they do not depend on it), the row once; wider rows loop.
 // Both paths sum and scale in the same order (thread i: elements i, i + 256, ...).
 constexpr int kCached = 8;
@@ -163,17 +163,14 @@ __global__ void __launch_bounds__(kNormThreads)
   }
 }
 
-// out = y * silu(z) in O (out may be y).
-template <typename O>
-__global__ void GateSiluKernel(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
-                               int64_t num_tokens, int64_t dim, O* out, int64_t out_stride) {
+__global__ void GateSiluKernel(float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                               int64_t num_tokens, int64_t dim) {
   WaitForPriorGrid();
   AllowDependentGrids();
   HS_FOR_EACH_ROW(t, num_tokens) {
-    const float* y_row = y + t * y_stride;
+    float* y_row = y + t * y_stride;
     const float* z_row = z + t * z_stride;
-    O* out_row = out + t * out_stride;
-    HS_FOR_EACH_COL(i, dim) { StoreFloat(y_row[i] * Silu(z_row[i]), out_row, i); }
+    HS_FOR_EACH_COL(i, dim) { y_row[i] = y_row[i] * Silu(z_row[i]); }
   }
 }
 
@@ -274,8 +271,8 @@ void GateSilu(float* y, int64_t y_stride, const float* z, int64_t z_stride, int6
               int64_t dim, cudaStream_t stream) {
   HS_CHECK(num_tokens >= 0 && dim >= 0 && y_stride >= dim && z_stride >= dim);
   if (num_tokens == 0 || dim == 0) return;
-  LaunchChained(GateSiluKernel<float>, dim3(RowsGrid(num_tokens, dim)), dim3(kElementwiseThreads),
-                0, stream, y, y_stride, z, z_stride, num_tokens, dim, y, y_stride);
+  LaunchChained(GateSiluKernel, dim3(RowsGrid(num_tokens, dim)), dim3(kElementwiseThreads), 0,
+                stream, y, y_stride, z, z_stride, num_tokens, dim);
   HS_CUDA_CHECK_LAUNCH();
 }
 
