@@ -46,12 +46,10 @@ void CudaAttention(CudaStep& step, const AttentionSpec& spec, const float* x, fl
   if (!fold_key && spec.key_multiplier != 1.0f) {
     kc::Scale(k, T * kv_dim, spec.key_multiplier, step.stream);
   }
-  if (spec.rope.rotary_dim > 0) {
-    kc::ApplyRopeQk(q, q_dim, spec.num_heads, k, kv_dim, spec.num_kv_heads, step.positions, T,
-                    spec.head_dim, spec.rope.rotary_dim, spec.rope.theta, step.stream);
-  }
+  // RoPE of q and k and the KV write in one launch.
   const kc::PagedKvCache kv = step.cache->Kv(spec.kv_layer);
-  kc::WriteKv(k, kv_dim, v, kv_dim, step.batch, kv, step.stream);
+  kc::ApplyRopeQkWriteKv(q, q_dim, spec.num_heads, k, kv_dim, v, kv_dim, step.positions,
+                         spec.rope.rotary_dim, spec.rope.theta, step.batch, kv, step.stream);
   float* attended = step.arena->Alloc<float>(T * q_dim);  // [T, nq * hd]
   void* scratch = step.arena->AllocBytes(kc::PagedAttentionScratchBytes(
       static_cast<int32_t>(spec.num_heads), static_cast<int32_t>(spec.head_dim)));

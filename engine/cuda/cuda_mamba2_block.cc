@@ -1,9 +1,9 @@
 // Mamba2 on the GPU, the twin of engine/model/blocks/mamba2_block.cc: in_proj (z | xBC | dt; its
 // muP column scales folded into its rows at load), dt = clamp(softplus(dt + bias)) in place with
-// per-row (prompt or decode) limits, the causal conv over every sequence from its slot's window,
-// then per sequence either the chunked SSD scan (prompt rows) or, for each run of consecutive
-// decode rows, one batched single-step state update; gated norm (CudaMamba2Mix); out_proj
-// (CudaMamba2Out).
+// per-row (prompt or decode) limits (inside the state update on decode-only steps), the causal conv
+// over every sequence from its slot's window, then per sequence either the chunked SSD scan (prompt
+// rows) or, for each run of consecutive decode rows, one batched single-step state update; gated
+// norm (CudaMamba2Mix); out_proj (CudaMamba2Out).
 #include "base/check.h"
 #include "engine/cuda/cuda_blocks.h"
 #include "engine/cuda/step_kernels.h"
@@ -42,7 +42,12 @@ const float* CudaMamba2Mix(CudaStep& step, const Mamba2Spec& spec, const float* 
   float* dt = zxbcdt + I + CD;  // [T, H], row stride width
   const auto [lo, hi] =
       step.DtLimits(spec.dt_min, spec.dt_max, spec.decode_dt_min, spec.decode_dt_max);
-  kc::DtSoftplus(dt, width, T, H, kc::DType::kF32, w.GetF32(spec.dt_bias), lo, hi, stream);
+  // Decode-only steps leave dt raw: the state update applies the softplus itself.
+  bool decode_only = spec.dt_bias.present();
+  for (size_t s = 0; s < step.slots.size(); ++s) decode_only &= step.decode[s] || step.rows(s) == 0;
+  if (!decode_only) {
+    kc::DtSoftplus(dt, width, T, H, kc::DType::kF32, w.GetF32(spec.dt_bias), lo, hi, stream);
+  }
 
   float* xbc = step.arena->Alloc<float>(T * CD);  // [T, CD] after conv + SiLU
   kc::CausalConv1d(zxbcdt + I, width, CD, spec.d_conv, w.GetF32(spec.conv_weight),
@@ -69,9 +74,11 @@ const float* CudaMamba2Mix(CudaStep& step, const Mamba2Spec& spec, const float* 
       while (end < num_seqs && step.decode[end]) ++end;
       const int64_t rows = step.row_begin[end] - row;
       const float* xs = xbc + row * CD;
+      const kc::RawDt raw_dt =
+          decode_only ? kc::RawDt{w.GetF32(spec.dt_bias), lo + row, hi + row} : kc::RawDt{};
       kc::Mamba2StateUpdate(rows, H, P, G, N, xs, CD, dt + row * width, width, a, xs + I, CD,
                             xs + I + G * N, CD, d_skip, step.token_slot + row, states, y + row * I,
-                            I, stream);
+                            I, stream, raw_dt);
       s = end;
       continue;
     }

@@ -60,9 +60,7 @@ __global__ void DtSoftplusKernel(float* dt, int64_t dt_stride, int64_t num_token
     const float low = lo[t];
     const float high = hi[t];
     HS_FOR_EACH_COL(h, num_heads) {
-      const float v = Softplus(row[h] + LoadFloat(bias, h));
-      const float clamped_low = v < low ? low : v;       // std::max(v, low)
-      row[h] = high < clamped_low ? high : clamped_low;  // std::min(.., high)
+      row[h] = ClampedSoftplus(row[h] + LoadFloat(bias, h), low, high);
     }
   }
 }

@@ -33,6 +33,7 @@
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
+#include "kernels/cuda/reduce.cuh"
 
 namespace hybridserve::kernels::cuda {
 
@@ -435,59 +436,77 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
   }
 }
 
-// One warp per (row, head): out = sum_s exp(max_s - M) * out_s / sum_s exp(max_s - M) * sum_s
+// One CTA per (row, head): out = sum_s exp(max_s - M) * out_s / sum_s exp(max_s - M) * sum_s
 // over the partitions s that hold keys of the row (s * split_keys <= position), M = max_s max_s.
-// The lanes read the partitions' (max, sum) pairs side by side, so M comes from one warp
-// reduction; the weights go to shared memory, and each lane then sums its 4-float chunks of the
-// head's output over the partitions with the loads of several partitions in flight.
-constexpr int kMergeWarps = kThreads / 32;
-__global__ void __launch_bounds__(kThreads)
+// Thread s reads partition s's (max, sum); M and the denominator are block reductions. Warp w then
+// sums partitions w, w + kMergeWarps, ... of the head's output (lane: 4-float chunks), several
+// loads in flight, and the warps' sums are added in shared memory: at 128 partitions (a long
+// context at batch 1) no thread walks more than 16 of them.
+constexpr int kMergeThreads = 256;
+constexpr int kMergeWarps = kMergeThreads / 32;
+constexpr int kMaxMergeChunks = 256 / 4;  // head_dim <= 256
+static_assert(kMaxSplits <= kMergeThreads, "one partition per thread");
+__device__ __forceinline__ float BlockMax(float v) {
+  __shared__ float partial[kMergeWarps];
+  __shared__ float total;
+  v = WarpMax(v);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = v;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    float m = threadIdx.x < kMergeWarps ? partial[threadIdx.x] : -INFINITY;
+    m = WarpMax(m);
+    if (threadIdx.x == 0) total = m;
+  }
+  __syncthreads();
+  return total;
+}
+__global__ void __launch_bounds__(kMergeThreads)
     MergePartitions(const AttentionParams p, const int32_t* __restrict__ token_seq, int head_dim) {
   WaitForPriorGrid();
   AllowDependentGrids();
-  const int lane = threadIdx.x % 32;
-  const int64_t pair = static_cast<int64_t>(blockIdx.x) * kMergeWarps + threadIdx.x / 32;
-  if (pair >= static_cast<int64_t>(p.num_tokens) * p.num_heads) return;
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int64_t pair = blockIdx.x;
   const int t = static_cast<int>(pair / p.num_heads);
   const int head = static_cast<int>(pair % p.num_heads);
   const int seq = token_seq[t];
   const int position = p.seq_start_pos[seq] + (t - p.seq_row_begin[seq]);
   const int num_parts = min(p.num_splits, position / p.split_keys + 1);
   const int64_t split_stride = static_cast<int64_t>(p.num_tokens) * p.num_heads;
-  const float2* max_sum = reinterpret_cast<const float2*>(p.partial_max_sum);
-  __shared__ float weights[kMergeWarps][kMaxSplits];
-  __shared__ float sums[kMergeWarps][kMaxSplits];
-  float* weight = weights[threadIdx.x / 32];
-  float* part_sum = sums[threadIdx.x / 32];
-  float global_max = -INFINITY;
-  for (int s = lane; s < num_parts; s += 32) {
-    const float2 ms = max_sum[s * split_stride + pair];
-    weight[s] = ms.x;
-    part_sum[s] = ms.y;
-    global_max = fmaxf(global_max, ms.x);
+  __shared__ float weight[kMaxSplits];
+  __shared__ float4 warp_out[kMergeWarps][kMaxMergeChunks];
+  const int s_own = threadIdx.x;
+  float2 ms = make_float2(-INFINITY, 0.0f);
+  if (s_own < num_parts) {
+    ms = reinterpret_cast<const float2*>(p.partial_max_sum)[s_own * split_stride + pair];
   }
-#pragma unroll
-  for (int offset = 16; offset > 0; offset /= 2) {
-    global_max = fmaxf(global_max, __shfl_xor_sync(0xffffffffu, global_max, offset));
-  }
-  for (int s = lane; s < num_parts; s += 32) {
-    weight[s] = weight[s] == -INFINITY ? 0.0f : expf(weight[s] - global_max);
-  }
-  __syncwarp();
-  float sum = 0.0f;
-  for (int s = 0; s < num_parts; ++s) sum = fmaf(weight[s], part_sum[s], sum);
+  const float global_max = BlockMax(ms.x);
+  const float w_own = ms.x == -INFINITY ? 0.0f : expf(ms.x - global_max);
+  if (s_own < num_parts) weight[s_own] = w_own;
+  const float sum = BlockSum(w_own * ms.y);  // also orders the weight writes before the reads
   const int chunks_per_head = head_dim / 4;
   for (int chunk = lane; chunk < chunks_per_head; chunk += 32) {
     float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     const float4* part = reinterpret_cast<const float4*>(p.partial_out + pair * head_dim) + chunk;
 #pragma unroll 8
-    for (int s = 0; s < num_parts; ++s) {
+    for (int s = warp; s < num_parts; s += kMergeWarps) {
       const float w = weight[s];
       const float4 v = part[s * split_stride * chunks_per_head];
       o.x = fmaf(w, v.x, o.x);
       o.y = fmaf(w, v.y, o.y);
       o.z = fmaf(w, v.z, o.z);
       o.w = fmaf(w, v.w, o.w);
+    }
+    warp_out[warp][chunk] = o;
+  }
+  __syncthreads();
+  for (int chunk = threadIdx.x; chunk < chunks_per_head; chunk += kMergeThreads) {
+    float4 o = warp_out[0][chunk];
+    for (int w = 1; w < kMergeWarps; ++w) {
+      const float4 v = warp_out[w][chunk];
+      o.x += v.x;
+      o.y += v.y;
+      o.z += v.z;
+      o.w += v.w;
     }
     float* dst = p.out + t * p.out_stride + static_cast<int64_t>(head) * head_dim + 4 * chunk;
     dst[0] = o.x / sum;
@@ -561,9 +580,8 @@ void LaunchAttention(AttentionParams p, const BatchLayout& batch, void* scratch,
   HS_CUDA_CHECK_LAUNCH();
   if (p.num_splits > 1) {
     const int64_t pairs = static_cast<int64_t>(batch.num_tokens) * p.num_heads;
-    LaunchChained(MergePartitions,
-                  dim3(static_cast<unsigned>((pairs + kMergeWarps - 1) / kMergeWarps)),
-                  dim3(kThreads), 0, stream, p, batch.token_seq, kHd);
+    LaunchChained(MergePartitions, dim3(static_cast<unsigned>(pairs)), dim3(kMergeThreads), 0,
+                  stream, p, batch.token_seq, kHd);
     HS_CUDA_CHECK_LAUNCH();
   }
 }

@@ -31,28 +31,33 @@ __global__ void CausalConv1dKernel(const float* __restrict__ x, int64_t x_stride
                                    const int32_t* __restrict__ seq_slot,
                                    float* __restrict__ conv_state, float* __restrict__ out,
                                    int64_t out_stride) {
-  WaitForPriorGrid();
-  AllowDependentGrids();
   const int64_t c = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
   const int seq = blockIdx.y;
-  if (c >= channels) return;
+  // The batch layout was uploaded before the step, and the weights and this layer's conv states
+  // are read by no other kernel of it: loaded before waiting for the kernel before (a chained
+  // launch). Only the inputs x wait.
   const int64_t row_begin = seq_row_begin[seq];
   const int64_t num_tokens = seq_row_begin[seq + 1] - row_begin;
   const int64_t t_begin = static_cast<int64_t>(blockIdx.z) * kTileTokens;
-  if (t_begin >= num_tokens) return;
-  const int64_t t_end = min(num_tokens, t_begin + kTileTokens);
-  const float* xs = x + row_begin * x_stride + c;  // x of this sequence's row 0, channel c
+  const bool active = c < channels && t_begin < num_tokens;
   float* state = conv_state + (static_cast<int64_t>(seq_slot[seq]) * channels + c) * kK;
-
   float w[kK];
   float old_state[kK] = {};  // read by tile 0 only (the only tile whose window reaches it)
+  float b = 0.0f;
+  if (active) {
 #pragma unroll
-  for (int k = 0; k < kK; ++k) w[k] = weight[c * kK + k];
-  if (t_begin == 0) {
+    for (int k = 0; k < kK; ++k) w[k] = weight[c * kK + k];
+    if (t_begin == 0) {
 #pragma unroll
-    for (int k = 0; k < kK; ++k) old_state[k] = state[k];
+      for (int k = 0; k < kK; ++k) old_state[k] = state[k];
+    }
+    if (bias != nullptr) b = bias[c];
   }
-  const float b = bias != nullptr ? bias[c] : 0.0f;
+  WaitForPriorGrid();
+  AllowDependentGrids();
+  if (!active) return;
+  const int64_t t_end = min(num_tokens, t_begin + kTileTokens);
+  const float* xs = x + row_begin * x_stride + c;  // x of this sequence's row 0, channel c
 
   // window[k] = input at position t - (K - 1) + k; position < 0 reads state[K + position].
   float window[kK];

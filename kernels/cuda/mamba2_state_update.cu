@@ -8,7 +8,10 @@
 // Per entry the arithmetic is the CPU op's (dA = exp(dt * A); S = S * dA + (dt * B) * x, with
 // --fmad=false), so the new state matches it to the ulp of expf; y = sum_n S * C is a warp tree
 // sum instead of a running sum (a few ulps of y's scale apart), then + D * x. State rows with
-// N % 4 != 0, an unaligned state or N > 512 take a scalar lane-strided variant.
+// N % 4 != 0, an unaligned state or N > 512 take a scalar lane-strided variant. The state rows
+// are loaded before waiting for the kernel before (a chained launch): no other kernel of the step
+// touches this layer's decode slots. With a RawDt the kernel applies DtSoftplus's transform to dt
+// itself (the same function, scalar_math.cuh).
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -17,6 +20,7 @@
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
+#include "kernels/cuda/scalar_math.cuh"
 
 namespace hybridserve::kernels::cuda {
 namespace {
@@ -37,6 +41,7 @@ struct UpdateArgs {
   const float* C;
   int64_t c_stride;
   const float* D;
+  RawDt raw_dt;
   const int32_t* slots;
   float* state;
   float* y;
@@ -50,10 +55,15 @@ __device__ __forceinline__ float WarpSum(float v) {
 }
 
 // kVecPerLane > 0: float4 path, N <= 128 * kVecPerLane, N % 4 == 0. kVecPerLane == 0: scalar.
+// Row r's dt for head h, after the prior kernel.
+__device__ __forceinline__ float HeadDt(const UpdateArgs& args, int64_t r, int64_t h) {
+  const float dt = args.dt[r * args.dt_stride + h];
+  if (args.raw_dt.bias == nullptr) return dt;
+  return ClampedSoftplus(dt + args.raw_dt.bias[h], args.raw_dt.lo[r], args.raw_dt.hi[r]);
+}
+
 template <int kVecPerLane>
 __global__ void __launch_bounds__(kWarps * 32) StateUpdateKernel(UpdateArgs args) {
-  WaitForPriorGrid();
-  AllowDependentGrids();
   const int64_t P = args.head_dim;
   const int64_t N = args.state_size;
   const int64_t p_blocks = (P + kRowsPerBlock - 1) / kRowsPerBlock;
@@ -64,9 +74,6 @@ __global__ void __launch_bounds__(kWarps * 32) StateUpdateKernel(UpdateArgs args
   const int lane = threadIdx.x % 32;
   const int64_t group = h / (args.num_heads / args.num_groups);
 
-  const float dt_h = args.dt[r * args.dt_stride + h];
-  const float decay = expf(dt_h * args.A[h]);
-  const float d_h = args.D != nullptr ? args.D[h] : 0.0f;
   const float* b = args.B + r * args.b_stride + group * N;
   const float* c = args.C + r * args.c_stride + group * N;
   const float* x = args.x + r * args.x_stride + h * P;
@@ -75,6 +82,22 @@ __global__ void __launch_bounds__(kWarps * 32) StateUpdateKernel(UpdateArgs args
 
   if constexpr (kVecPerLane > 0) {
     const int64_t num_vec = N / 4;
+    float4 s[kRowsPerWarp][kVecPerLane];
+#pragma unroll
+    for (int i = 0; i < kRowsPerWarp; ++i) {
+      const int64_t p = p_begin + i;
+      const float4* row = reinterpret_cast<const float4*>(state + p * N);
+#pragma unroll
+      for (int j = 0; j < kVecPerLane; ++j) {
+        const int64_t v = lane + 32 * j;
+        s[i][j] = (p < P && v < num_vec) ? row[v] : make_float4(0.f, 0.f, 0.f, 0.f);
+      }
+    }
+    WaitForPriorGrid();
+    AllowDependentGrids();
+    const float dt_h = HeadDt(args, r, h);
+    const float decay = expf(dt_h * args.A[h]);
+    const float d_h = args.D != nullptr ? args.D[h] : 0.0f;
     float dtb[kVecPerLane][4], cv[kVecPerLane][4];
 #pragma unroll
     for (int j = 0; j < kVecPerLane; ++j) {
@@ -85,18 +108,11 @@ __global__ void __launch_bounds__(kWarps * 32) StateUpdateKernel(UpdateArgs args
         cv[j][e] = v < num_vec ? c[4 * v + e] : 0.0f;
       }
     }
-    float4 s[kRowsPerWarp][kVecPerLane];
     float xv[kRowsPerWarp];
 #pragma unroll
     for (int i = 0; i < kRowsPerWarp; ++i) {
       const int64_t p = p_begin + i;
       xv[i] = p < P ? x[p] : 0.0f;
-      const float4* row = reinterpret_cast<const float4*>(state + p * N);
-#pragma unroll
-      for (int j = 0; j < kVecPerLane; ++j) {
-        const int64_t v = lane + 32 * j;
-        s[i][j] = (p < P && v < num_vec) ? row[v] : make_float4(0.f, 0.f, 0.f, 0.f);
-      }
     }
 #pragma unroll
     for (int i = 0; i < kRowsPerWarp; ++i) {
@@ -121,6 +137,11 @@ __global__ void __launch_bounds__(kWarps * 32) StateUpdateKernel(UpdateArgs args
       if (lane == 0 && p < P) y[p] = acc + xv[i] * d_h;
     }
   } else {
+    WaitForPriorGrid();
+    AllowDependentGrids();
+    const float dt_h = HeadDt(args, r, h);
+    const float decay = expf(dt_h * args.A[h]);
+    const float d_h = args.D != nullptr ? args.D[h] : 0.0f;
     for (int i = 0; i < kRowsPerWarp; ++i) {
       const int64_t p = p_begin + i;
       if (p >= P) break;  // warp-uniform
@@ -144,13 +165,15 @@ void Mamba2StateUpdate(int64_t num_rows, int64_t num_heads, int64_t head_dim, in
                        int64_t state_size, const float* x, int64_t x_stride, const float* dt,
                        int64_t dt_stride, const float* A, const float* B, int64_t b_stride,
                        const float* C, int64_t c_stride, const float* D, const int32_t* slots,
-                       float* state, float* y, int64_t y_stride, cudaStream_t stream) {
+                       float* state, float* y, int64_t y_stride, cudaStream_t stream,
+                       const RawDt& raw_dt) {
   HS_CHECK(num_groups > 0 && num_heads % num_groups == 0);
   HS_CHECK(num_rows <= 65535);
   if (num_rows <= 0 || num_heads <= 0 || head_dim <= 0 || state_size <= 0) return;
-  const UpdateArgs args{num_heads, head_dim,  num_groups, state_size, x,        x_stride,
-                        dt,        dt_stride, A,          B,          b_stride, C,
-                        c_stride,  D,         slots,      state,      y,        y_stride};
+  HS_CHECK(raw_dt.bias == nullptr || (raw_dt.lo != nullptr && raw_dt.hi != nullptr));
+  const UpdateArgs args{num_heads, head_dim, num_groups, state_size, x,       x_stride, dt,
+                        dt_stride, A,        B,          b_stride,   C,       c_stride, D,
+                        raw_dt,    slots,    state,      y,          y_stride};
   const int64_t p_blocks = (head_dim + kRowsPerBlock - 1) / kRowsPerBlock;
   const dim3 grid(static_cast<unsigned>(num_heads * p_blocks), static_cast<unsigned>(num_rows));
   const bool vec = state_size % 4 == 0 && reinterpret_cast<uintptr_t>(state) % 16 == 0;

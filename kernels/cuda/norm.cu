@@ -127,6 +127,8 @@ __global__ void __launch_bounds__(kNormThreads)
     GatedRmsNormKernel(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
                        const W* weight, int64_t num_tokens, int64_t num_groups, int64_t group_size,
                        float eps, float* out, int64_t out_stride) {
+  WaitForPriorGrid();
+  AllowDependentGrids();
   for (int64_t span = blockIdx.x; span < num_tokens * num_groups; span += gridDim.x) {
     const int64_t t = span / num_groups;
     const int64_t offset = (span % num_groups) * group_size;
@@ -211,15 +213,11 @@ void GatedRmsNorm(const float* y, int64_t y_stride, const float* z, int64_t z_st
     using W = decltype(tag);
     const W* w = static_cast<const W*>(weight);
     const unsigned blocks = NormBlocks(num_tokens * num_groups);
-    if (order == cpu::GatedNormOrder::kGateThenNorm) {
-      GatedRmsNormKernel<W, cpu::GatedNormOrder::kGateThenNorm>
-          <<<blocks, kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, w, num_tokens, num_groups,
-                                                group_size, eps, out, out_stride);
-    } else {
-      GatedRmsNormKernel<W, cpu::GatedNormOrder::kNormThenGate>
-          <<<blocks, kNormThreads, 0, stream>>>(y, y_stride, z, z_stride, w, num_tokens, num_groups,
-                                                group_size, eps, out, out_stride);
-    }
+    const auto kernel = order == cpu::GatedNormOrder::kGateThenNorm
+                            ? GatedRmsNormKernel<W, cpu::GatedNormOrder::kGateThenNorm>
+                            : GatedRmsNormKernel<W, cpu::GatedNormOrder::kNormThenGate>;
+    LaunchChained(kernel, dim3(blocks), dim3(kNormThreads), 0, stream, y, y_stride, z, z_stride, w,
+                  num_tokens, num_groups, group_size, eps, out, out_stride);
     HS_CUDA_CHECK_LAUNCH();
   });
 }

@@ -145,6 +145,14 @@ struct PagedKvCache {
 void WriteKv(const float* k, int64_t k_stride, const float* v, int64_t v_stride,
              const BatchLayout& batch, const PagedKvCache& kv, cudaStream_t stream);
 
+// ApplyRopeQk (k_heads = kv.num_kv_heads, head_dim = kv.head_dim, one row per batch token), then
+// WriteKv of the rotated k and of v, in one launch: the same q, k and cache contents as the two
+// calls, one launch fewer on the decode step.
+void ApplyRopeQkWriteKv(float* q, int64_t q_stride, int64_t q_heads, float* k, int64_t k_stride,
+                        const float* v, int64_t v_stride, const int64_t* positions,
+                        int64_t rotary_dim, double theta, const BatchLayout& batch,
+                        const PagedKvCache& kv, cudaStream_t stream);
+
 // Causal GQA attention for every row over its sequence's keys 0..position (written first with
 // WriteKv): softmax(q.k * scale) . v with fp32 accumulation and an online softmax (no score
 // matrix). q: [T, num_heads, head_dim] (row stride q_stride); out: [T, num_heads * head_dim]
@@ -206,12 +214,20 @@ void Mamba2ChunkScan(const cpu::SsdShape& shape, const float* x, int64_t x_strid
 
 // Mamba2 single-step state update for many sequences at once (the decode path): row r (one token)
 // updates slot slots[r] of state ([num_slots, H, P, N], fp32). x: [R, H, P], dt: [R, H],
-// B, C: [R, G, N] (row strides given); y: [R, H, P] (row stride).
+// B, C: [R, G, N] (row strides given); y: [R, H, P] (row stride). With raw_dt.bias, dt is
+// in_proj's raw output and the update applies DtSoftplus to it itself (bias [H] fp32, lo/hi [R]):
+// the same dt values, one launch fewer on the decode step; dt is left as it was.
+struct RawDt {
+  const float* bias = nullptr;
+  const float* lo = nullptr;
+  const float* hi = nullptr;
+};
 void Mamba2StateUpdate(int64_t num_rows, int64_t num_heads, int64_t head_dim, int64_t num_groups,
                        int64_t state_size, const float* x, int64_t x_stride, const float* dt,
                        int64_t dt_stride, const float* A, const float* B, int64_t b_stride,
                        const float* C, int64_t c_stride, const float* D, const int32_t* slots,
-                       float* state, float* y, int64_t y_stride, cudaStream_t stream);
+                       float* state, float* y, int64_t y_stride, cudaStream_t stream,
+                       const RawDt& raw_dt = {});
 
 // Mamba1 selective scan, batched over sequences (prefill chunks and decode rows alike): each
 // sequence scans its rows in order from its slot's state ([num_slots, I, N], fp32).

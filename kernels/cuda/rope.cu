@@ -6,14 +6,17 @@
 // parameter. One block per token (q and k together, ApplyRopeQk): its threads form angle =
 // float(pos) * inv_freq[i] (fp32) and cos/sin once into shared memory, then rotate every head's
 // pairs (i, i + rotary_dim/2) in the NeoX order: lo*cos + (-hi)*sin, hi*cos + lo*sin. Channels from
-// rotary_dim on are untouched.
+// rotary_dim on are untouched. ApplyRopeQkWriteKv then has the same block store the token's
+// rotated k and its v in the paged cache (WriteKv's addressing and rounding), one launch fewer.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "base/check.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
+#include "kernels/cuda/storage_type.cuh"
 
 namespace hybridserve::kernels::cuda {
 
@@ -33,9 +36,22 @@ struct RopeTensors {
   int64_t num_heads[2];
 };
 
+// Where the rotated k (tensors.x[1]) and v go: WriteKv's cache rows.
+struct KvRows {
+  const float* v;
+  int64_t v_stride;
+  BatchLayout batch;
+  void* keys;
+  void* values;
+  int32_t block_size;
+  int32_t row_elements;  // nkv * head_dim
+};
+
+// T: the cache's storage type, or void for rotation only.
+template <typename T>
 __global__ void __launch_bounds__(kRopeThreads)
     ApplyRopeKernel(RopeTensors tensors, const int64_t* positions, int64_t num_tokens,
-                    int64_t head_dim, int64_t half, const InvFreq inv_freq) {
+                    int64_t head_dim, int64_t half, const InvFreq inv_freq, KvRows kv) {
   WaitForPriorGrid();
   AllowDependentGrids();
   __shared__ float cos_v[kMaxRotaryHalf];
@@ -60,7 +76,24 @@ __global__ void __launch_bounds__(kRopeThreads)
         head[i + half] = hi * cos_v[i] + lo * sin_v[i];
       }
     }
-    __syncthreads();  // cos_v/sin_v are rewritten for the next token
+    __syncthreads();  // cos_v/sin_v are rewritten for the next token; k is rotated
+    if constexpr (!std::is_void_v<T>) {
+      const BatchLayout& b = kv.batch;
+      const int seq = b.token_seq[t];
+      const int position = b.seq_start_pos[seq] + (static_cast<int>(t) - b.seq_row_begin[seq]);
+      const int64_t block =
+          b.block_tables[static_cast<int64_t>(seq) * b.max_blocks + position / kv.block_size];
+      const int64_t offset = (block * kv.block_size + position % kv.block_size) *
+                             static_cast<int64_t>(kv.row_elements);
+      const float* k_row = tensors.x[1] + t * tensors.stride[1];
+      const float* v_row = kv.v + t * kv.v_stride;
+      T* keys = static_cast<T*>(kv.keys) + offset;
+      T* values = static_cast<T*>(kv.values) + offset;
+      for (int i = threadIdx.x; i < kv.row_elements; i += blockDim.x) {
+        StoreFloat(k_row[i], keys, i);
+        StoreFloat(v_row[i], values, i);
+      }
+    }
   }
 }
 
@@ -73,9 +106,13 @@ void ApplyRope(float* x, int64_t x_stride, const int64_t* positions, int64_t num
               theta, stream);
 }
 
-void ApplyRopeQk(float* q, int64_t q_stride, int64_t q_heads, float* k, int64_t k_stride,
-                 int64_t k_heads, const int64_t* positions, int64_t num_tokens, int64_t head_dim,
-                 int64_t rotary_dim, double theta, cudaStream_t stream) {
+namespace {
+
+// ApplyRopeQk, with T (non-void) also writing k and v as kv says.
+template <typename T>
+void LaunchRope(float* q, int64_t q_stride, int64_t q_heads, float* k, int64_t k_stride,
+                int64_t k_heads, const int64_t* positions, int64_t num_tokens, int64_t head_dim,
+                int64_t rotary_dim, double theta, const KvRows& kv, cudaStream_t stream) {
   HS_CHECK(rotary_dim % 2 == 0 && rotary_dim <= head_dim);
   HS_CHECK_MSG(rotary_dim / 2 <= kMaxRotaryHalf, "rotary_dim above 512 is not supported");
   HS_CHECK(num_tokens >= 0 && q_heads >= 0 && k_heads >= 0);
@@ -95,9 +132,37 @@ void ApplyRopeQk(float* q, int64_t q_stride, int64_t q_heads, float* k, int64_t 
   const RopeTensors tensors{{q, k != nullptr ? k : q}, {q_stride, k_stride}, {q_heads, k_heads}};
   const unsigned blocks =
       static_cast<unsigned>(std::clamp<int64_t>(num_tokens, 1, int64_t{1} << 20));
-  LaunchChained(ApplyRopeKernel, dim3(blocks), dim3(kRopeThreads), 0, stream, tensors, positions,
-                num_tokens, head_dim, half, inv_freq);
+  LaunchChained(ApplyRopeKernel<T>, dim3(blocks), dim3(kRopeThreads), 0, stream, tensors, positions,
+                num_tokens, head_dim, half, inv_freq, kv);
   HS_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void ApplyRopeQk(float* q, int64_t q_stride, int64_t q_heads, float* k, int64_t k_stride,
+                 int64_t k_heads, const int64_t* positions, int64_t num_tokens, int64_t head_dim,
+                 int64_t rotary_dim, double theta, cudaStream_t stream) {
+  LaunchRope<void>(q, q_stride, q_heads, k, k_stride, k_heads, positions, num_tokens, head_dim,
+                   rotary_dim, theta, KvRows{}, stream);
+}
+
+void ApplyRopeQkWriteKv(float* q, int64_t q_stride, int64_t q_heads, float* k, int64_t k_stride,
+                        const float* v, int64_t v_stride, const int64_t* positions,
+                        int64_t rotary_dim, double theta, const BatchLayout& batch,
+                        const PagedKvCache& kv, cudaStream_t stream) {
+  HS_CHECK(kv.block_size > 0 && kv.num_kv_heads > 0 && kv.head_dim > 0);
+  HS_CHECK(k != nullptr && v != nullptr && v_stride >= kv.num_kv_heads * kv.head_dim);
+  if (batch.num_tokens == 0) return;
+  if (rotary_dim == 0) {
+    WriteKv(k, k_stride, v, v_stride, batch, kv, stream);
+    return;
+  }
+  const KvRows rows{
+      v, v_stride, batch, kv.keys, kv.values, kv.block_size, kv.num_kv_heads * kv.head_dim};
+  DispatchStorage(kv.dtype, [&](auto tag) {
+    LaunchRope<decltype(tag)>(q, q_stride, q_heads, k, k_stride, kv.num_kv_heads, positions,
+                              batch.num_tokens, kv.head_dim, rotary_dim, theta, rows, stream);
+  });
 }
 
 }  // namespace hybridserve::kernels::cuda

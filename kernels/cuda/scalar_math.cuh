@@ -32,6 +32,13 @@ __device__ __forceinline__ float Relu2(float x) {
 // PyTorch softplus with beta = 1, threshold = 20.
 __device__ __forceinline__ float Softplus(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
 
+// Mamba2's dt: min(max(softplus(v), low), high) in std::max / std::min's order (v = dt + bias).
+__device__ __forceinline__ float ClampedSoftplus(float v, float low, float high) {
+  const float s = Softplus(v);
+  const float clamped_low = s < low ? low : s;     // std::max(s, low)
+  return high < clamped_low ? high : clamped_low;  // std::min(.., high)
+}
+
 template <cpu::Activation kAct>
 __device__ __forceinline__ float ApplyActivation(float x) {
   if constexpr (kAct == cpu::Activation::kSilu) {

@@ -1,7 +1,7 @@
 // cuda::Mamba2StateUpdate against cpu::Mamba2StateUpdate row by row: a decode batch of rows with
 // distinct slots out of a larger, otherwise poisoned pool, from random non-zero states, over two
 // consecutive steps; inputs laid out as the mixer produces them (x, B, C side by side in one
-// strided row).
+// strided row). Also: the raw-dt form (DtSoftplus inside the update) against the two launches.
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -11,6 +11,7 @@
 #include "kernels/cpu/ops.h"
 #include "kernels/cuda/ops.h"
 #include "tests/cuda/cuda_test_util.h"
+#include "tests/cuda/kernels/op_test_util.h"
 #include "tests/cuda/kernels/ssm_test_util.h"
 
 namespace hybridserve::kernels::cuda {
@@ -75,6 +76,43 @@ TEST_P(Mamba2StateUpdateTest, MatchesCpuPerRow) {
           << "state of row " << r << " (slot " << slots[r] << "), step " << step;
     }
   }
+}
+
+// The decode step's form: dt left raw, the update applying DtSoftplus itself, gives bit for bit
+// what DtSoftplus then the update give (y and every state), and leaves dt as it was.
+TEST_P(Mamba2StateUpdateTest, RawDtEqualsDtSoftplusFirst) {
+  const UpdateCase& p = GetParam();
+  const int64_t H = p.H, P = p.P, N = p.N, G = p.G;
+  const std::vector<int32_t> slots = {3, 0, 6};
+  const int64_t R = static_cast<int64_t>(slots.size()), num_slots = 8;
+  const int64_t row = H * P + 2 * G * N, dt_stride = H + 1, y_stride = H * P;
+  const SlotPool two_step(num_slots, H * P * N, slots, 41), fused(num_slots, H * P * N, slots, 41);
+  const std::vector<float> xbc = RandomFloats(R * row, 42);
+  // Raw dt around the softplus knee and past the clamps (limits differ per row).
+  const std::vector<float> raw = RandomFloats(R * dt_stride, 43, -6.0f, 4.0f);
+  const std::vector<float> bias = RandomFloats(H, 44, -1.0f, 1.0f);
+  const std::vector<float> lo = {0.0f, 0.01f, 0.001f}, hi = {1e9f, 0.5f, 2.0f};
+  DeviceBuffer<float> d_A(RandomNegativeA(H, 45)), d_D(RandomFloats(H, 46)), d_xbc(xbc);
+  DeviceBuffer<float> d_bias(bias), d_lo(lo), d_hi(hi), d_dt(raw), d_raw(raw);
+  DeviceBuffer<float> y_two(R * y_stride), y_fused(R * y_stride);
+  DeviceBuffer<int32_t> d_slots(slots);
+  DtSoftplus(d_dt.get(), dt_stride, R, H, DType::kF32, d_bias.get(), d_lo.get(), d_hi.get(),
+             nullptr);
+  const float* B = d_xbc.get() + H * P;
+  const float* C = B + G * N;
+  Mamba2StateUpdate(R, H, P, G, N, d_xbc.get(), row, d_dt.get(), dt_stride, d_A.get(), B, row, C,
+                    row, d_D.get(), d_slots.get(), two_step.device(), y_two.get(), y_stride,
+                    nullptr);
+  Mamba2StateUpdate(R, H, P, G, N, d_xbc.get(), row, d_raw.get(), dt_stride, d_A.get(), B, row, C,
+                    row, d_D.get(), d_slots.get(), fused.device(), y_fused.get(), y_stride, nullptr,
+                    RawDt{d_bias.get(), d_lo.get(), d_hi.get()});
+  HS_CUDA_CHECK(cudaDeviceSynchronize());
+  EXPECT_TRUE(testing::SameBits(y_fused.Download(), y_two.Download()));
+  std::vector<std::vector<float>> want, got;
+  two_step.Check(&want);
+  fused.Check(&got);
+  for (int64_t r = 0; r < R; ++r) EXPECT_TRUE(testing::SameBits(got[r], want[r])) << "row " << r;
+  EXPECT_TRUE(testing::SameBits(d_raw.Download(), raw));  // dt itself untouched
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/cpu/ops.h"
@@ -89,6 +90,65 @@ TEST(RopeQkTest, EqualsTwoApplyRopeCalls) {
   const std::vector<float> want = separate.Download();
   EXPECT_TRUE(testing::SameBits(fused.Download(), want));
   EXPECT_FALSE(testing::SameBits(want, x));  // something was rotated
+}
+
+// The decode step's fused launch: RoPE of q and k plus the KV write give the same q, k and cache
+// bytes as ApplyRopeQk then WriteKv (three sequences, a shuffled block table, a poisoned pool;
+// fp32, bf16 and fp16 caches; full and partial rotary).
+TEST(RopeQkWriteKvTest, EqualsRopeThenWriteKv) {
+  const int64_t hd = 128, nq = 8, nkv = 2, row = nkv * hd, block_size = 16, num_blocks = 8;
+  // Sequences of 1, 4 and 1 rows at positions 5, 0..3 and 20; two block ids per sequence.
+  const std::vector<int32_t> row_begin = {0, 1, 5, 6}, start_pos = {5, 0, 20},
+                             token_seq = {0, 1, 1, 1, 1, 2}, tables = {3, 0, 6, 1, 7, 2};
+  const int64_t T = 6;
+  const std::vector<int64_t> positions = {5, 0, 1, 2, 3, 20};
+  DeviceBuffer<int32_t> row_begin_d(row_begin), start_d(start_pos), seq_d(token_seq),
+      tables_d(tables);
+  DeviceBuffer<int64_t> positions_d(positions);
+  BatchLayout batch;
+  batch.num_seqs = 3;
+  batch.num_tokens = static_cast<int32_t>(T);
+  batch.max_seq_tokens = 4;
+  batch.seq_row_begin = row_begin_d.get();
+  batch.seq_start_pos = start_d.get();
+  batch.token_seq = seq_d.get();
+  batch.block_tables = tables_d.get();
+  batch.max_blocks = 2;
+  batch.max_context = 21;
+  const std::vector<float> q = testing::RandomFloats(T * nq * hd, 121);
+  const std::vector<float> k = testing::RandomFloats(T * row, 122);
+  const std::vector<float> v = testing::RandomFloats(T * row, 123);
+  for (DType dtype : {DType::kF32, DType::kBF16, DType::kF16}) {
+    for (int64_t rotary : {hd, hd / 2}) {
+      const int64_t pool_elements = num_blocks * block_size * row * DTypeBytes(dtype) / 4;
+      DeviceBuffer<float> q1(q), k1(k), q2(q), k2(k), v_d(v);
+      DeviceBuffer<float> keys1(pool_elements), values1(pool_elements), keys2(pool_elements),
+          values2(pool_elements);
+      auto cache = [&](DeviceBuffer<float>& keys, DeviceBuffer<float>& values) {
+        return PagedKvCache{keys.get(),
+                            values.get(),
+                            dtype,
+                            int32_t{block_size},
+                            static_cast<int32_t>(nkv),
+                            static_cast<int32_t>(hd)};
+      };
+      ApplyRopeQk(q1.get(), nq * hd, nq, k1.get(), row, nkv, positions_d.get(), T, hd, rotary, 1e4,
+                  nullptr);
+      WriteKv(k1.get(), row, v_d.get(), row, batch, cache(keys1, values1), nullptr);
+      ApplyRopeQkWriteKv(q2.get(), nq * hd, nq, k2.get(), row, v_d.get(), row, positions_d.get(),
+                         rotary, 1e4, batch, cache(keys2, values2), nullptr);
+      HS_CUDA_CHECK(cudaDeviceSynchronize());
+      const std::string at =
+          std::string(testing::DTypeName(dtype)) + " rotary=" + std::to_string(rotary);
+      EXPECT_TRUE(testing::SameBits(q2.Download(), q1.Download())) << at;
+      EXPECT_TRUE(testing::SameBits(k2.Download(), k1.Download())) << at;
+      const std::vector<float> want_keys = keys1.Download();
+      EXPECT_TRUE(testing::SameBits(keys2.Download(), want_keys)) << at;
+      EXPECT_TRUE(testing::SameBits(values2.Download(), values1.Download())) << at;
+      EXPECT_FALSE(testing::SameBits(want_keys, DeviceBuffer<float>(pool_elements).Download()))
+          << at << ": nothing was written";
+    }
+  }
 }
 
 // head_dim 64 and 128, full and half (Bamba-style partial) rotary, 32 query heads or 8 KV heads,
