@@ -158,10 +158,12 @@ constexpr int SmemFloats() {
 // kM query vectors x kKT keys per tile. Score layout: kThreads = (kThreads / kTKT) x kTKT threads,
 // thread (tm, tk) computes rows tm + (kThreads / kTKT) * i and keys tk + kTKT * c. P.V layout:
 // thread (mo, dm) accumulates rows mo + (kThreads / kDT) * i and float4 columns dm + kDT * c.
+// Chained launch: the tile search reads only the batch layout (uploaded before the step), and
+// with kPrefetch the first K/V tile's keys cached before this step are loaded before waiting for
+// the kernel before (the one writing this step's keys); the step's own keys of that tile, q and
+// everything else after. Every path waits.
 template <typename T, int kHd, int kM, int kKT, int kTKT, int kDT>
 __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParams p) {
-  WaitForPriorGrid();
-  AllowDependentGrids();
   constexpr int kStride = kHd + 4;  // shared row stride of Q, K, V (float4-aligned, spreads banks)
   constexpr int kSStride = kKT + 1;
   constexpr int kTMT = kThreads / kTKT;
@@ -201,11 +203,14 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
     if (tid < 32) FindTile(p.num_seqs, p.seq_row_begin, p.rows_per_tile, blockIdx.x, s_info);
     __syncthreads();
     seq = s_info[0];
-    if (seq < 0) return;
-    row0 = s_info[1];
-    num_rows = s_info[2];
+    row0 = seq < 0 ? 0 : s_info[1];
+    num_rows = seq < 0 ? 0 : s_info[2];
   }
-  if (num_rows <= 0) return;
+  if (num_rows <= 0) {
+    WaitForPriorGrid();
+    AllowDependentGrids();
+    return;
+  }
 
   const int kv_head = blockIdx.y / p.num_head_groups;
   const int head0 = kv_head * p.heads_per_kv + (blockIdx.y % p.num_head_groups) * p.heads_per_cta;
@@ -216,8 +221,51 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
   const int first_pos = p.seq_start_pos[seq] + (row0 - seq_begin);
   const int last_pos = first_pos + num_rows - 1;
   const int key_begin = blockIdx.z * p.split_keys;
-  if (key_begin > last_pos) return;  // an empty partition: MergePartitions skips it
   const int key_end = min(key_begin + p.split_keys, last_pos + 1);
+  const int cached_end = p.seq_start_pos[seq];  // keys before it were written by earlier steps
+
+  const T* keys = static_cast<const T*>(p.keys);
+  const T* values = static_cast<const T*>(p.values);
+  const int32_t* block_table = p.block_tables + static_cast<int64_t>(seq) * p.max_blocks;
+  const int64_t row_elements = static_cast<int64_t>(p.num_kv_heads) * kHd;
+
+  // K/V chunks of one tile in registers: all loads are issued before any is used. When they fit,
+  // the next tile's loads are issued before computing the current one (software pipelining).
+  // load_keys loads the tile's keys in [lo, hi), leaves zeros past key_end (never a NaN from a
+  // row no sequence owns) and the other chunks as they were.
+  constexpr bool kPrefetch = kLoadIters <= 8;
+  uint4 k_raw[kLoadIters], v_raw[kLoadIters];
+  auto load_keys = [&](int tile_begin, int lo, int hi) {
+#pragma unroll
+    for (int it = 0; it < kLoadIters; ++it) {
+      const int idx = tid + it * kThreads;
+      const int j = idx / kChunksPerRow, chunk = idx % kChunksPerRow;
+      const int key = tile_begin + j;
+      if (key >= key_end) {
+        k_raw[it] = make_uint4(0, 0, 0, 0);
+        v_raw[it] = make_uint4(0, 0, 0, 0);
+      } else if (key >= lo && key < hi) {
+        const int64_t offset =
+            KeyCacheRow(key, block_table, p.block_size, p.block_shift) * row_elements +
+            static_cast<int64_t>(kv_head) * kHd + chunk * kChunkElems;
+        k_raw[it] = __ldg(reinterpret_cast<const uint4*>(keys + offset));
+        v_raw[it] = __ldg(reinterpret_cast<const uint4*>(values + offset));
+      }
+    }
+  };
+  auto load_tile = [&](int tile_begin) { load_keys(tile_begin, tile_begin, key_end); };
+  if constexpr (kPrefetch) {
+    // The first tile's earlier keys now; its keys of this step once they are written.
+    load_keys(key_begin, key_begin, min(key_end, cached_end));
+  }
+  WaitForPriorGrid();
+  AllowDependentGrids();
+  if (key_begin > last_pos) return;  // an empty partition: MergePartitions skips it
+  if constexpr (kPrefetch) {
+    if (cached_end < min(key_end, key_begin + kKT)) {
+      load_keys(key_begin, max(key_begin, cached_end), key_end);
+    }
+  }
 
   // Query vectors into shared memory (zeros past num_m), positions, softmax state.
   for (int i = tid; i < kM * kHd; i += kThreads) {
@@ -250,35 +298,6 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(const AttentionParam
 #pragma unroll
     for (int c = 0; c < kColsO; ++c) acc[i][c] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   }
-
-  const T* keys = static_cast<const T*>(p.keys);
-  const T* values = static_cast<const T*>(p.values);
-  const int32_t* block_table = p.block_tables + static_cast<int64_t>(seq) * p.max_blocks;
-  const int64_t row_elements = static_cast<int64_t>(p.num_kv_heads) * kHd;
-
-  // K/V chunks of one tile in registers: all loads are issued before any is used. When they fit,
-  // the next tile's loads are issued before computing the current one (software pipelining).
-  constexpr bool kPrefetch = kLoadIters <= 8;
-  uint4 k_raw[kLoadIters], v_raw[kLoadIters];
-  auto load_tile = [&](int tile_begin) {
-#pragma unroll
-    for (int it = 0; it < kLoadIters; ++it) {
-      const int idx = tid + it * kThreads;
-      const int j = idx / kChunksPerRow, chunk = idx % kChunksPerRow;
-      const int key = tile_begin + j;
-      if (key < key_end) {
-        const int64_t offset =
-            KeyCacheRow(key, block_table, p.block_size, p.block_shift) * row_elements +
-            static_cast<int64_t>(kv_head) * kHd + chunk * kChunkElems;
-        k_raw[it] = __ldg(reinterpret_cast<const uint4*>(keys + offset));
-        v_raw[it] = __ldg(reinterpret_cast<const uint4*>(values + offset));
-      } else {  // past the range: zeros (never a NaN from a row no sequence owns)
-        k_raw[it] = make_uint4(0, 0, 0, 0);
-        v_raw[it] = make_uint4(0, 0, 0, 0);
-      }
-    }
-  };
-  if constexpr (kPrefetch) load_tile(key_begin);
 
   for (int tile_begin = key_begin; tile_begin < key_end; tile_begin += kKT) {
     // 1. The tile's K and V rows into shared memory as floats.

@@ -47,23 +47,50 @@ struct KvRows {
   int32_t row_elements;  // nkv * head_dim
 };
 
-// T: the cache's storage type, or void for rotation only.
+// Token t's cos/sin of every rotary pair into shared memory.
+__device__ __forceinline__ void Angles(const int64_t* positions, int64_t t, int64_t half,
+                                       const InvFreq& inv_freq, float* cos_v, float* sin_v) {
+  const float position = static_cast<float>(positions[t]);
+  for (int64_t i = threadIdx.x; i < half; i += blockDim.x) {
+    const float angle = position * inv_freq.values[i];
+    cos_v[i] = cosf(angle);
+    sin_v[i] = sinf(angle);
+  }
+}
+
+// Token t's row of the paged cache (WriteKv's addressing), in elements.
+__device__ __forceinline__ int64_t CacheRowOffset(const KvRows& kv, int64_t t) {
+  const BatchLayout& b = kv.batch;
+  const int seq = b.token_seq[t];
+  const int position = b.seq_start_pos[seq] + (static_cast<int>(t) - b.seq_row_begin[seq]);
+  const int64_t block =
+      b.block_tables[static_cast<int64_t>(seq) * b.max_blocks + position / kv.block_size];
+  return (block * kv.block_size + position % kv.block_size) * static_cast<int64_t>(kv.row_elements);
+}
+
+// T: the cache's storage type, or void for rotation only. The positions and the batch layout
+// were uploaded before the step: the block's first token's angles and cache row are worked out
+// before waiting for the kernel before (a chained launch), only the rotation and the stores after.
 template <typename T>
 __global__ void __launch_bounds__(kRopeThreads)
     ApplyRopeKernel(RopeTensors tensors, const int64_t* positions, int64_t num_tokens,
                     int64_t head_dim, int64_t half, const InvFreq inv_freq, KvRows kv) {
-  WaitForPriorGrid();
-  AllowDependentGrids();
   __shared__ float cos_v[kMaxRotaryHalf];
   __shared__ float sin_v[kMaxRotaryHalf];
-  for (int64_t t = blockIdx.x; t < num_tokens; t += gridDim.x) {
-    const float position = static_cast<float>(positions[t]);
-    for (int64_t i = threadIdx.x; i < half; i += blockDim.x) {
-      const float angle = position * inv_freq.values[i];
-      cos_v[i] = cosf(angle);
-      sin_v[i] = sinf(angle);
+  int64_t t = blockIdx.x;
+  int64_t offset = 0;  // the token's cache row (T non-void)
+  if (t < num_tokens) {
+    Angles(positions, t, half, inv_freq, cos_v, sin_v);
+    if constexpr (!std::is_void_v<T>) offset = CacheRowOffset(kv, t);
+  }
+  WaitForPriorGrid();
+  AllowDependentGrids();
+  for (; t < num_tokens; t += gridDim.x) {
+    if (t != blockIdx.x) {
+      Angles(positions, t, half, inv_freq, cos_v, sin_v);
+      if constexpr (!std::is_void_v<T>) offset = CacheRowOffset(kv, t);
     }
-    __syncthreads();
+    __syncthreads();  // cos_v/sin_v written
     for (int which = 0; which < 2; ++which) {
       float* row = tensors.x[which] + t * tensors.stride[which];
       for (int64_t p = threadIdx.x; p < tensors.num_heads[which] * half; p += blockDim.x) {
@@ -76,15 +103,8 @@ __global__ void __launch_bounds__(kRopeThreads)
         head[i + half] = hi * cos_v[i] + lo * sin_v[i];
       }
     }
-    __syncthreads();  // cos_v/sin_v are rewritten for the next token; k is rotated
+    __syncthreads();  // k is rotated; cos_v/sin_v may be rewritten for the next token
     if constexpr (!std::is_void_v<T>) {
-      const BatchLayout& b = kv.batch;
-      const int seq = b.token_seq[t];
-      const int position = b.seq_start_pos[seq] + (static_cast<int>(t) - b.seq_row_begin[seq]);
-      const int64_t block =
-          b.block_tables[static_cast<int64_t>(seq) * b.max_blocks + position / kv.block_size];
-      const int64_t offset = (block * kv.block_size + position % kv.block_size) *
-                             static_cast<int64_t>(kv.row_elements);
       const float* k_row = tensors.x[1] + t * tensors.stride[1];
       const float* v_row = kv.v + t * kv.v_stride;
       T* keys = static_cast<T*>(kv.keys) + offset;
