@@ -43,7 +43,8 @@ class Blas {
 
   // Several products of the same rows (q, k and v: a GemvSegment each, with its own output,
   // scale, bias and accumulate) in one launch, when the decode GEMV takes every one of them; the
-  // same values as one Linear call each. Returns false, having done nothing, otherwise.
+  // values of one Linear call each (bit for bit where those would split their rows as the
+  // group's launch does, gemv.cu). Returns false, having done nothing, otherwise.
   bool LinearGroup(const float* x, int64_t x_stride, DType wtype, int64_t num_tokens,
                    int64_t in_dim, absl::Span<const GemvSegment> products);
 

@@ -10,7 +10,11 @@
 // which lane 0 finishes as the launch's plan says (scale, accumulate, bias; or the gated MLP's
 // activation). A warp may read two weight rows side by side (gate and up), and one launch may
 // cover several projections of the same rows (q, k, v). T is a template parameter (1..8) so the
-// sums live in registers.
+// sums live in registers. Few features of long rows at one row (a 2048-wide output of an
+// 8192-long row, batch-1 decode) would leave each warp walking many batches one after another with
+// the GPU short of loads in flight: there two warps share a feature (SplitFor), each taking every
+// other batch, and the first adds the second's sums (so the result depends on the launch's split,
+// which depends only on T, K and the launch's feature count).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -28,6 +32,7 @@ namespace {
 
 constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
+constexpr int64_t kBatchElements = 4 * 32 * 8;  // a warp's kUnroll chunks of 8 per lane
 
 __device__ __forceinline__ void Unpack(const uint4& raw, float (&w)[8], const __nv_bfloat16*) {
   const __nv_bfloat16* h = reinterpret_cast<const __nv_bfloat16*>(&raw);
@@ -105,12 +110,16 @@ struct GatedPlan {
   }
 };
 
-template <typename W, int kRows, class Plan>
+// kSplit warps per feature (1 or 2): warp part p of a feature takes the batches p, p + kSplit, ...
+// of its row; the parts' sums are added in part order through shared memory.
+template <typename W, int kRows, int kSplit, class Plan>
 __global__ void __launch_bounds__(kThreads)
     GemvKernel(const float* __restrict__ x, int64_t x_stride, int64_t in_dim, Plan plan) {
   constexpr int kMats = Plan::kMats;
   const int lane = threadIdx.x % 32;
-  const int64_t n = static_cast<int64_t>(blockIdx.x) * kWarps + threadIdx.x / 32;
+  const int warp = threadIdx.x / 32;
+  const int part = warp % kSplit;
+  const int64_t n = static_cast<int64_t>(blockIdx.x) * (kWarps / kSplit) + warp / kSplit;
   const bool live = n < plan.Features();
   const typename Plan::Where where = plan.Locate(live ? n : 0);
   const W* rows[kMats];
@@ -120,6 +129,9 @@ __global__ void __launch_bounds__(kThreads)
   // time per lane would leave the memory system mostly idle.
   constexpr int kUnroll = 4;
   constexpr int64_t kStep = 32 * 8;
+  static_assert(kUnroll * kStep == kBatchElements);
+  const int64_t first_k = lane * 8 + part * kUnroll * kStep;
+  constexpr int64_t kStrideK = kSplit * kUnroll * kStep;
   uint4 raw[kMats][kUnroll];
   auto load = [&](int64_t k0) {
 #pragma unroll
@@ -134,10 +146,10 @@ __global__ void __launch_bounds__(kThreads)
   };
   // The weights do not depend on the kernel before this one: their first loads are issued
   // before waiting for it (a chained launch, launch.cuh), the activations after.
-  load(lane * 8);
+  load(first_k);
   WaitForPriorGrid();
   AllowDependentGrids();
-  if (!live) return;
+  if (kSplit == 1 && !live) return;
   float acc[kRows][kMats];
 #pragma unroll
   for (int t = 0; t < kRows; ++t) {
@@ -145,8 +157,8 @@ __global__ void __launch_bounds__(kThreads)
     for (int m = 0; m < kMats; ++m) acc[t][m] = 0.0f;
   }
   const W* type_tag = nullptr;
-  for (int64_t k0 = lane * 8; k0 < in_dim; k0 += kUnroll * kStep) {
-    if (k0 != lane * 8) load(k0);
+  for (int64_t k0 = first_k; (kSplit == 1 || live) && k0 < in_dim; k0 += kStrideK) {
+    if (k0 != first_k) load(k0);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t k = k0 + u * kStep;
@@ -178,17 +190,58 @@ __global__ void __launch_bounds__(kThreads)
       }
     }
   }
+  if constexpr (kSplit > 1) {
+    __shared__ float parts[kWarps][kRows][kMats];
+    if (lane == 0) {
+#pragma unroll
+      for (int t = 0; t < kRows; ++t) {
+#pragma unroll
+        for (int m = 0; m < kMats; ++m) parts[warp][t][m] = acc[t][m];
+      }
+    }
+    __syncthreads();
+    if (part != 0 || !live) return;
+#pragma unroll
+    for (int p = 1; p < kSplit; ++p) {
+#pragma unroll
+      for (int t = 0; t < kRows; ++t) {
+#pragma unroll
+        for (int m = 0; m < kMats; ++m) acc[t][m] += parts[warp + p][t][m];
+      }
+    }
+  }
   if (lane != 0) return;
 #pragma unroll
   for (int t = 0; t < kRows; ++t) plan.Finish(where, t, acc[t]);
 }
 
+// Two warps per feature where few features would leave the GPU short of loads in flight (a
+// 2048-wide output of a long row: each warp then walks half the batches one after another): one
+// row (a decode step at batch 1; more rows make the products heavier, not the latency), at least
+// two batches a row, and the warps within what the GPU runs at once.
+constexpr int64_t kTargetWarps = 4608;
+int SplitFor(int64_t T, int64_t K, int64_t N) {
+  const int64_t batches = (K + kBatchElements - 1) / kBatchElements;
+  return T == 1 && batches >= 2 && 2 * N <= kTargetWarps ? 2 : 1;
+}
+
+template <typename W, int kRows, int kSplit, class Plan>
+void LaunchSplit(const float* x, int64_t x_stride, int64_t K, int64_t N, const Plan& plan,
+                 cudaStream_t stream) {
+  constexpr int64_t kPerBlock = kWarps / kSplit;
+  const unsigned blocks = static_cast<unsigned>((N + kPerBlock - 1) / kPerBlock);
+  LaunchChained(GemvKernel<W, kRows, kSplit, Plan>, dim3(blocks), dim3(kThreads), 0, stream, x,
+                x_stride, K, plan);
+}
+
 template <typename W, int kRows, class Plan>
 void Launch(const float* x, int64_t x_stride, int64_t K, int64_t N, const Plan& plan,
             cudaStream_t stream) {
-  const unsigned blocks = static_cast<unsigned>((N + kWarps - 1) / kWarps);
-  LaunchChained(GemvKernel<W, kRows, Plan>, dim3(blocks), dim3(kThreads), 0, stream, x, x_stride, K,
-                plan);
+  if constexpr (kRows == 1) {
+    if (SplitFor(kRows, K, N) == 2)
+      return LaunchSplit<W, kRows, 2>(x, x_stride, K, N, plan, stream);
+  }
+  LaunchSplit<W, kRows, 1>(x, x_stride, K, N, plan, stream);
 }
 
 // Launch for T rows (1..kMaxGemvRows, a template argument); N features in all.

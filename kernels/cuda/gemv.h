@@ -31,7 +31,8 @@ struct GemvSegment {
 };
 inline constexpr int kMaxGemvSegments = 4;
 
-// Several linear layers on the same rows (q, k and v) in one launch, each exactly as Gemv.
+// Several linear layers on the same rows (q, k and v) in one launch, each as Gemv computes it (bit
+// for bit where Gemv of that layer alone would split its rows the same way: gemv.cu, SplitFor).
 void GroupedGemv(const float* x, int64_t x_stride, DType wtype, int64_t num_tokens, int64_t in_dim,
                  absl::Span<const GemvSegment> segments, cudaStream_t stream);
 
