@@ -104,12 +104,9 @@ __global__ void __launch_bounds__(kThreads)
   WaitForPriorGrid();
   AllowDependentGrids();
   const int t = blockIdx.x;
-  const int seq = token_seq[t];
-  const int position = seq_start_pos[seq] + (t - seq_row_begin[seq]);
-  const int64_t block =
-      block_tables[static_cast<int64_t>(seq) * max_blocks + position / block_size];
-  const int64_t offset =
-      (block * block_size + position % block_size) * static_cast<int64_t>(row_elements);
+  const int64_t offset = TokenCacheRow(t, token_seq, seq_row_begin, seq_start_pos, block_tables,
+                                       max_blocks, block_size) *
+                         row_elements;
   const float* k_row = k + t * k_stride;
   const float* v_row = v + t * v_stride;
   for (int i = threadIdx.x; i < row_elements; i += kThreads) {
@@ -465,20 +462,6 @@ constexpr int kMergeThreads = 256;
 constexpr int kMergeWarps = kMergeThreads / 32;
 constexpr int kMaxMergeChunks = 256 / 4;  // head_dim <= 256
 static_assert(kMaxSplits <= kMergeThreads, "one partition per thread");
-__device__ __forceinline__ float BlockMax(float v) {
-  __shared__ float partial[kMergeWarps];
-  __shared__ float total;
-  v = WarpMax(v);
-  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = v;
-  __syncthreads();
-  if (threadIdx.x < 32) {
-    float m = threadIdx.x < kMergeWarps ? partial[threadIdx.x] : -INFINITY;
-    m = WarpMax(m);
-    if (threadIdx.x == 0) total = m;
-  }
-  __syncthreads();
-  return total;
-}
 __global__ void __launch_bounds__(kMergeThreads)
     MergePartitions(const AttentionParams p, const int32_t* __restrict__ token_seq, int head_dim) {
   WaitForPriorGrid();

@@ -1,6 +1,6 @@
 // Internal to kernels/cuda: what the paged-attention kernels (attention.cu, attention_mma.cu)
-// share: how a CTA finds its tile of query rows (tiles never straddle sequences) and where a key's
-// row lies in the paged cache.
+// and the KV writes (attention.cu, rope.cu) share: how a CTA finds its tile of query rows (tiles
+// never straddle sequences) and where a key's or a batch row's entry lies in the paged cache.
 #ifndef HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
 #define HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
 
@@ -70,6 +70,20 @@ __device__ __forceinline__ int64_t KeyCacheRow(int key, const int32_t* block_tab
     block_row = key % block_size;
   }
   return static_cast<int64_t>(block_table[block_index]) * block_size + block_row;
+}
+
+// The row of the paged cache that batch row t's k and v go to: its position is its sequence's
+// cached length plus its offset among the sequence's rows of the step (the batch layout's arrays).
+__device__ __forceinline__ int64_t TokenCacheRow(int t, const int32_t* token_seq,
+                                                 const int32_t* seq_row_begin,
+                                                 const int32_t* seq_start_pos,
+                                                 const int32_t* block_tables, int32_t max_blocks,
+                                                 int32_t block_size) {
+  const int seq = token_seq[t];
+  const int position = seq_start_pos[seq] + (t - seq_row_begin[seq]);
+  const int64_t block =
+      block_tables[static_cast<int64_t>(seq) * max_blocks + position / block_size];
+  return block * block_size + position % block_size;
 }
 
 }  // namespace hybridserve::kernels::cuda

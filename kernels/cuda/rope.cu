@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "base/check.h"
+#include "kernels/cuda/attention_tiles.cuh"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/ops.h"
@@ -58,14 +59,12 @@ __device__ __forceinline__ void Angles(const int64_t* positions, int64_t t, int6
   }
 }
 
-// Token t's row of the paged cache (WriteKv's addressing), in elements.
+// Token t's entry in the paged cache (WriteKv's addressing), in elements.
 __device__ __forceinline__ int64_t CacheRowOffset(const KvRows& kv, int64_t t) {
   const BatchLayout& b = kv.batch;
-  const int seq = b.token_seq[t];
-  const int position = b.seq_start_pos[seq] + (static_cast<int>(t) - b.seq_row_begin[seq]);
-  const int64_t block =
-      b.block_tables[static_cast<int64_t>(seq) * b.max_blocks + position / kv.block_size];
-  return (block * kv.block_size + position % kv.block_size) * static_cast<int64_t>(kv.row_elements);
+  return TokenCacheRow(static_cast<int>(t), b.token_seq, b.seq_row_begin, b.seq_start_pos,
+                       b.block_tables, b.max_blocks, kv.block_size) *
+         kv.row_elements;
 }
 
 // T: the cache's storage type, or void for rotation only. The positions and the batch layout
