@@ -20,20 +20,22 @@ __device__ __forceinline__ float WarpMax(float v) {
   return v;
 }
 
-// The sum of v over the block, returned to every thread. Every thread of the block must call it
-// (blockDim.x a multiple of 32, at most 1024); it may be called repeatedly (it synchronizes before
-// returning so the next call can reuse its shared memory).
-__device__ __forceinline__ float BlockSum(float v) {
+// v reduced over the block by WarpOp (WarpSum or WarpMax: a warp's reduction to every lane),
+// returned to every thread; identity is the value that leaves the reduction unchanged. Every
+// thread of the block must call it (blockDim.x a multiple of 32, at most 1024); it may be called
+// repeatedly (it synchronizes before returning so the next call can reuse its shared memory).
+template <typename WarpOp>
+__device__ __forceinline__ float BlockReduce(float v, float identity, WarpOp warp_op) {
   __shared__ float partial[32];
   __shared__ float total;
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
-  v = WarpSum(v);
+  v = warp_op(v);
   if (lane == 0) partial[warp] = v;
   __syncthreads();
   if (warp == 0) {
-    float s = lane < static_cast<int>(blockDim.x >> 5) ? partial[lane] : 0.0f;
-    s = WarpSum(s);
+    float s = lane < static_cast<int>(blockDim.x >> 5) ? partial[lane] : identity;
+    s = warp_op(s);
     if (lane == 0) total = s;
   }
   __syncthreads();
@@ -42,24 +44,12 @@ __device__ __forceinline__ float BlockSum(float v) {
   return result;
 }
 
-// The max of v over the block, to every thread; BlockSum's contract.
+// The sum and the max of v over the block (BlockReduce's contract).
+__device__ __forceinline__ float BlockSum(float v) {
+  return BlockReduce(v, 0.0f, [](float x) { return WarpSum(x); });
+}
 __device__ __forceinline__ float BlockMax(float v) {
-  __shared__ float partial[32];
-  __shared__ float total;
-  const int lane = threadIdx.x & 31;
-  const int warp = threadIdx.x >> 5;
-  v = WarpMax(v);
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    float m = lane < static_cast<int>(blockDim.x >> 5) ? partial[lane] : -INFINITY;
-    m = WarpMax(m);
-    if (lane == 0) total = m;
-  }
-  __syncthreads();
-  const float result = total;
-  __syncthreads();
-  return result;
+  return BlockReduce(v, -INFINITY, [](float x) { return WarpMax(x); });
 }
 
 }  // namespace hybridserve::kernels::cuda
