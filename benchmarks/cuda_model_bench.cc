@@ -16,8 +16,9 @@
 //
 //   cuda_model_bench [--configs nemotron_h_8b,falcon_h1_1p5b] [--dtype bf16|f16|f32]
 //                    [--prefill 512,4096,32768] [--batches 1,16,64,256] [--contexts 1024,8192]
-//                    [--iters 20] [--tp 1] [--graphs 1] [--json FILE]
+//                    [--iters 20] [--tp 1] [--graphs 1] [--decode-split-keys 64] [--json FILE]
 // --graphs 0 launches decode steps kernel by kernel instead of replaying CUDA graphs.
+// --decode-split-keys sets the decode attention kernel's shortest key partition.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -36,6 +37,7 @@
 #include "engine/model/config_reader.h"
 #include "engine/model/families/family_registry.h"
 #include "engine/model/tensor_refs.h"
+#include "kernels/cuda/attention_decode.h"
 #include "nlohmann/json.hpp"
 
 namespace hs = hybridserve::engine;
@@ -137,6 +139,8 @@ int main(int argc, char** argv) {
       graphs = value != "0";
     else if (flag == "--tp")
       tp = std::stoi(value);
+    else if (flag == "--decode-split-keys")
+      kc::SetDecodeAttentionMinSplitKeys(std::stoi(value));
     else if (flag == "--json")
       json_path = value;
     else {

@@ -17,8 +17,10 @@
 // there are too few tiles to fill the GPU; each partition leaves an unnormalized output plus its
 // max and sum, and MergePartitions combines them. Keys past a CTA's range are never loaded, so
 // cache rows and blocks that no sequence owns are never read (they may hold NaN).
-// Batches that are not decode-only over a bf16/fp16 cache with head_dim 64 or 128 go to the
-// tensor-core kernel of attention_mma.cu instead of the wide tile.
+// Over a bf16/fp16 cache with head_dim 64 or 128, batches that are not decode-only go to the
+// tensor-core kernel of attention_mma.cu instead of the wide tile, and batches of one row per
+// sequence to attention_decode.cu (K/V straight into registers) instead of the narrow tile; its
+// partitions are merged here.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -27,8 +29,10 @@
 #include <cstdint>
 
 #include "base/check.h"
+#include "kernels/cuda/attention_decode.h"
 #include "kernels/cuda/attention_generic.h"
 #include "kernels/cuda/attention_mma.h"
+#include "kernels/cuda/attention_splits.h"
 #include "kernels/cuda/attention_tiles.cuh"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
@@ -40,13 +44,8 @@ namespace hybridserve::kernels::cuda {
 namespace {
 
 constexpr int kThreads = 128;
-// Flash-decoding limits: at most kMaxSplits partitions of at least kMinSplitKeys keys each, and
-// at most kMaxRowSplits (row, partition) pairs, which bounds the scratch for any batch.
-constexpr int kMaxSplits = 128;
-constexpr int kMinSplitKeys = 64;  // one narrow tile: a short context still spreads over SMs
-constexpr int64_t kMaxRowSplits = 1024;
-// The split count aims at this many CTAs per SM.
-constexpr int kTargetCtasPerSm = 4;
+// The shortest key partition: one narrow tile, so that a short context still spreads over SMs.
+constexpr int kMinSplitKeys = 64;
 
 // ---- storage type conversions ------------------------------------------------------------
 
@@ -464,8 +463,8 @@ constexpr int kMaxMergeChunks = 256 / 4;  // head_dim <= 256
 static_assert(kMaxSplits <= kMergeThreads, "one partition per thread");
 __global__ void __launch_bounds__(kMergeThreads)
     MergePartitions(const AttentionParams p, const int32_t* __restrict__ token_seq, int head_dim) {
+  AllowDependentGrids();  // the next kernel (the output projection) loads its weights meanwhile
   WaitForPriorGrid();
-  AllowDependentGrids();
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int64_t pair = blockIdx.x;
   const int t = static_cast<int>(pair / p.num_heads);
@@ -518,6 +517,15 @@ __global__ void __launch_bounds__(kMergeThreads)
   }
 }
 
+// Merges p.num_splits partitions (p.partial_out, p.partial_max_sum) into p.out.
+void LaunchMerge(const AttentionParams& p, const BatchLayout& batch, int head_dim,
+                 cudaStream_t stream) {
+  const int64_t pairs = static_cast<int64_t>(batch.num_tokens) * p.num_heads;
+  LaunchChained(MergePartitions, dim3(static_cast<unsigned>(pairs)), dim3(kMergeThreads), 0, stream,
+                p, batch.token_seq, head_dim);
+  HS_CUDA_CHECK_LAUNCH();
+}
+
 // The tile shape of a launch: kM query vectors, kKT keys, and the two thread layouts.
 template <int kM, int kKT, int kTKT, int kDT>
 struct TileShape {
@@ -528,13 +536,6 @@ template <int kHd>
 using WideTile = TileShape<(kHd <= 128 ? 64 : 32), 32, 8, 8>;
 // Decode: 8 query vectors x 64 keys (head_dim 64 and 128).
 using NarrowTile = TileShape<8, 64, 32, 16>;
-
-int SmCount() {
-  int device = 0, sms = 0;
-  HS_CUDA_CHECK(cudaGetDevice(&device));
-  HS_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-  return sms;
-}
 
 // Plans and launches one tile shape: tile counts, GQA head groups, key partitions.
 template <typename T, int kHd, typename Tile>
@@ -554,21 +555,13 @@ void LaunchAttention(AttentionParams p, const BatchLayout& batch, void* scratch,
   p.num_splits = 1;
   p.split_keys = 1 << 30;
   if (scratch != nullptr) {
-    const int64_t target = static_cast<int64_t>(kTargetCtasPerSm) * SmCount();
-    int64_t splits = (target + ctas - 1) / ctas;
-    splits = std::min<int64_t>(splits, kMaxSplits);
-    splits = std::min<int64_t>(splits, batch.max_context / kMinSplitKeys);
-    splits = std::min<int64_t>(splits, kMaxRowSplits / batch.num_tokens);
-    if (splits > 1) {
-      const int per_split = static_cast<int>((batch.max_context + splits - 1) / splits);
-      p.split_keys = (per_split + Tile::KT - 1) / Tile::KT * Tile::KT;
-      p.num_splits = (batch.max_context + p.split_keys - 1) / p.split_keys;
-    }
-    if (p.num_splits > 1) {
-      p.partial_out = static_cast<float*>(scratch);
-      p.partial_max_sum =
-          p.partial_out + static_cast<int64_t>(p.num_splits) * batch.num_tokens * p.num_heads * kHd;
-    }
+    const KeySplits plan = PlanKeySplits(ctas, batch, Tile::KT, kMinSplitKeys);
+    p.num_splits = plan.num_splits;
+    p.split_keys = plan.split_keys;
+    const PartialOutputs partial =
+        PartialOutputsIn(scratch, p.num_splits, batch.num_tokens, p.num_heads, kHd);
+    p.partial_out = partial.out;
+    p.partial_max_sum = partial.max_sum;
   }
 
   auto kernel = AttentionKernel<T, kHd, Tile::M, Tile::KT, Tile::TKT, Tile::DT>;
@@ -580,12 +573,7 @@ void LaunchAttention(AttentionParams p, const BatchLayout& batch, void* scratch,
                   static_cast<unsigned>(p.num_splits));
   LaunchChained(kernel, dim3(grid), dim3(kThreads), kSmemBytes, stream, p);
   HS_CUDA_CHECK_LAUNCH();
-  if (p.num_splits > 1) {
-    const int64_t pairs = static_cast<int64_t>(batch.num_tokens) * p.num_heads;
-    LaunchChained(MergePartitions, dim3(static_cast<unsigned>(pairs)), dim3(kMergeThreads), 0,
-                  stream, p, batch.token_seq, kHd);
-    HS_CUDA_CHECK_LAUNCH();
-  }
+  if (p.num_splits > 1) LaunchMerge(p, batch, kHd, stream);
 }
 
 // Decode-only batches: every sequence fits one narrow tile (head_dim 64 and 128 take it).
@@ -688,6 +676,26 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
     return;
   }
   AttentionParams p{};
+  if (UseAttentionDecode(kv, batch)) {
+    const KeySplits plan = PagedAttentionDecode(q, q_stride, num_heads, scale, batch, kv, out,
+                                                out_stride, scratch, stream);
+    if (plan.num_splits > 1) {
+      p.out = out;
+      p.out_stride = out_stride;
+      p.seq_row_begin = batch.seq_row_begin;
+      p.seq_start_pos = batch.seq_start_pos;
+      p.num_tokens = batch.num_tokens;
+      p.num_heads = num_heads;
+      p.num_splits = plan.num_splits;
+      p.split_keys = plan.split_keys;
+      const PartialOutputs partial =
+          PartialOutputsIn(scratch, plan.num_splits, batch.num_tokens, num_heads, kv.head_dim);
+      p.partial_out = partial.out;
+      p.partial_max_sum = partial.max_sum;
+      LaunchMerge(p, batch, kv.head_dim, stream);
+    }
+    return;
+  }
   p.q = q;
   p.q_stride = q_stride;
   p.out = out;

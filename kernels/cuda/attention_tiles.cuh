@@ -1,6 +1,7 @@
-// Internal to kernels/cuda: what the paged-attention kernels (attention.cu, attention_mma.cu)
-// and the KV writes (attention.cu, rope.cu) share: how a CTA finds its tile of query rows (tiles
-// never straddle sequences) and where a key's or a batch row's entry lies in the paged cache.
+// Internal to kernels/cuda: what the paged-attention kernels (attention.cu, attention_mma.cu,
+// attention_decode.cu) and the KV writes (attention.cu, rope.cu) share: how a CTA finds its tile
+// of query rows (tiles never straddle sequences) and where a key's or a batch row's entry lies in
+// the paged cache.
 #ifndef HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
 #define HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_
 

@@ -76,6 +76,9 @@ __global__ void __launch_bounds__(kRopeThreads)
                     int64_t head_dim, int64_t half, const InvFreq inv_freq, KvRows kv) {
   __shared__ float cos_v[kMaxRotaryHalf];
   __shared__ float sin_v[kMaxRotaryHalf];
+  // The next kernel (decode attention) may start now: it waits for this one's completion before
+  // reading what this one writes, and meanwhile loads the cache rows of earlier steps.
+  AllowDependentGrids();
   int64_t t = blockIdx.x;
   int64_t offset = 0;  // the token's cache row (T non-void)
   if (t < num_tokens) {
@@ -83,7 +86,6 @@ __global__ void __launch_bounds__(kRopeThreads)
     if constexpr (!std::is_void_v<T>) offset = CacheRowOffset(kv, t);
   }
   WaitForPriorGrid();
-  AllowDependentGrids();
   for (; t < num_tokens; t += gridDim.x) {
     if (t != blockIdx.x) {
       Angles(positions, t, half, inv_freq, cos_v, sin_v);
