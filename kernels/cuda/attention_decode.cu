@@ -97,10 +97,13 @@ __global__ void __launch_bounds__(kThreads) DecodeAttentionKernel(const DecodePa
   constexpr int kChunkKeys = ChunkKeys(kHd, kG);
   constexpr int kU = kChunkKeys / kGroups;  // rounds of a chunk
   static_assert(kHd % 8 == 0 && 32 % kLanes == 0 && kChunkKeys % kGroups == 0, "layout");
+  static_assert(kGroups * kG <= kThreads, "one group weight a thread");
 
   __shared__ float s_max[kGroups][kG];
   __shared__ float s_sum[kGroups][kG];
   __shared__ float4 s_acc[kGroups][kG][kHd / 4];
+  __shared__ float s_weight[kGroups][kG];
+  __shared__ float s_head_max[kG];
 
   // The merge and the output projection after it may start now: both wait for this kernel before
   // reading what it writes, and the projection meanwhile loads its weights.
@@ -201,26 +204,49 @@ __global__ void __launch_bounds__(kThreads) DecodeAttentionKernel(const DecodePa
         s[u][g] = valid ? d * p.scale : -INFINITY;
       }
     }
-    // Online softmax per head over the group's keys of this chunk; s becomes the weights.
+    // Online softmax per head over the group's keys of this chunk; s becomes the weights. Every
+    // lane of a key holds every score, so the kU x kG exponentials are spread over the key's lanes
+    // (item j = u * kG + g on lane j % kLanes) and passed round by shuffles.
+    float new_max[kG];
 #pragma unroll
     for (int g = 0; g < kG; ++g) {
       float chunk_max = s[0][g];
 #pragma unroll
       for (int u = 1; u < kU; ++u) chunk_max = fmaxf(chunk_max, s[u][g]);
-      const float new_max = fmaxf(run_max[g], chunk_max);
+      new_max[g] = fmaxf(run_max[g], chunk_max);
       // run_max = -inf: nothing accumulated yet (and new_max may still be -inf).
-      const float alpha = run_max[g] == -INFINITY ? 0.0f : expf(run_max[g] - new_max);
-      run_max[g] = new_max;
-      float sum = 0.0f;
-#pragma unroll
-      for (int u = 0; u < kU; ++u) {
-        const float e = s[u][g] == -INFINITY ? 0.0f : expf(s[u][g] - new_max);
-        s[u][g] = e;
-        sum += e;
-      }
-      run_sum[g] = run_sum[g] * alpha + sum;
+      const float alpha = run_max[g] == -INFINITY ? 0.0f : expf(run_max[g] - new_max[g]);
+      run_max[g] = new_max[g];
+      run_sum[g] *= alpha;
 #pragma unroll
       for (int i = 0; i < 8; ++i) acc[g][i] *= alpha;
+    }
+    constexpr int kItems = kU * kG;
+    constexpr int kPerLane = (kItems + kLanes - 1) / kLanes;
+    float mine[kPerLane];
+#pragma unroll
+    for (int r = 0; r < kPerLane; ++r) {
+      float x = -INFINITY, m = 0.0f;
+#pragma unroll
+      for (int j = r * kLanes; j < kItems && j < (r + 1) * kLanes; ++j) {
+        if (j - r * kLanes == part) {
+          x = s[j / kG][j % kG];
+          m = new_max[j % kG];
+        }
+      }
+      mine[r] = x == -INFINITY ? 0.0f : expf(x - m);
+    }
+    const int key_lane0 = lane - part;
+#pragma unroll
+    for (int j = 0; j < kItems; ++j) {
+      s[j / kG][j % kG] = __shfl_sync(0xffffffffu, mine[j / kLanes], key_lane0 + j % kLanes);
+    }
+#pragma unroll
+    for (int g = 0; g < kG; ++g) {
+      float sum = 0.0f;
+#pragma unroll
+      for (int u = 0; u < kU; ++u) sum += s[u][g];
+      run_sum[g] += sum;
     }
 #pragma unroll
     for (int u = 0; u < kU; ++u) {
@@ -254,17 +280,25 @@ __global__ void __launch_bounds__(kThreads) DecodeAttentionKernel(const DecodePa
     }
   }
   __syncthreads();
+  // The groups' weights e^(max_r - M), one exponential a thread, then the weighted sums.
+  if (threadIdx.x < kGroups * kG) {
+    const int r = threadIdx.x / kG, g = threadIdx.x % kG;
+    float m = -INFINITY;
+#pragma unroll
+    for (int i = 0; i < kGroups; ++i) m = fmaxf(m, s_max[i][g]);
+    s_weight[r][g] = s_max[r][g] == -INFINITY ? 0.0f : expf(s_max[r][g] - m);
+    if (r == 0) s_head_max[g] = m;
+  }
+  __syncthreads();
   constexpr int kQuads = kHd / 4;
   for (int idx = threadIdx.x; idx < num_g * kQuads; idx += kThreads) {
     const int g = idx / kQuads, quad = idx % kQuads;
-    float m = -INFINITY;
-#pragma unroll
-    for (int r = 0; r < kGroups; ++r) m = fmaxf(m, s_max[r][g]);
+    const float m = s_head_max[g];
     float sum = 0.0f;
     float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
 #pragma unroll
     for (int r = 0; r < kGroups; ++r) {
-      const float w = s_max[r][g] == -INFINITY ? 0.0f : expf(s_max[r][g] - m);
+      const float w = s_weight[r][g];
       sum = fmaf(w, s_sum[r][g], sum);
       const float4 a = s_acc[r][g][quad];
       o.x = fmaf(w, a.x, o.x);
