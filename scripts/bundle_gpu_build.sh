@@ -34,4 +34,7 @@ for f in "${files[@]}"; do
     esac
   done
 done
+# The commit the binaries were built from, for gpu_suite.sh's report (the GPU machine's checkout
+# may be another).
+git rev-parse --short HEAD > "$out/COMMIT" 2> /dev/null || true
 du -sh "$out"

@@ -57,7 +57,11 @@ failures=0
   echo "# GPU suite report"
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  if [ -s "$build/COMMIT" ]; then
+    echo "- commit: $(cat "$build/COMMIT") (the bundle's build; checkout $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
+  else
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  fi
   echo "- GPU: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null)"
   echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo
