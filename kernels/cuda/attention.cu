@@ -116,33 +116,15 @@ __global__ void __launch_bounds__(kThreads)
 
 // ---- PagedAttention ----------------------------------------------------------------------
 
-struct AttentionParams {
-  const float* q;  // [T, nq, hd], row stride q_stride
-  int64_t q_stride;
-  float* out;  // [T, nq * hd], row stride out_stride
-  int64_t out_stride;
-  const void* keys;  // [num_blocks, block_size, nkv, hd] (storage type)
-  const void* values;
-  const int32_t* seq_row_begin;  // [S + 1]
-  const int32_t* seq_start_pos;  // [S]
-  const int32_t* block_tables;   // [S, max_blocks]
-  int32_t num_seqs;
-  int32_t num_tokens;
-  int32_t max_blocks;
-  int32_t block_size;
-  int32_t block_shift;  // log2(block_size) when it is a power of two, else -1
-  int32_t num_heads;
-  int32_t num_kv_heads;
-  int32_t heads_per_kv;     // G = nq / nkv
+struct AttentionParams : PagedArgs {
   int32_t heads_per_cta;    // HG = min(G, kM): query heads of a kv head in one CTA
   int32_t num_head_groups;  // ceil(G / HG)
   int32_t rows_per_tile;    // R = kM / HG
   bool one_tile_per_seq;    // every sequence has <= R rows: CTA b is sequence b
   int32_t num_splits;       // key partitions (blockIdx.z); 1: no scratch, write out directly
   int32_t split_keys;       // keys per partition (a multiple of kKT when num_splits > 1)
-  float scale;
-  float* partial_out;      // [num_splits, T, nq, hd] unnormalized outputs (num_splits > 1)
-  float* partial_max_sum;  // [num_splits, T, nq, 2] running max and sum (num_splits > 1)
+  float* partial_out;       // [num_splits, T, nq, hd] unnormalized outputs (num_splits > 1)
+  float* partial_max_sum;   // [num_splits, T, nq, 2] running max and sum (num_splits > 1)
 };
 
 // Shared memory of one CTA, in floats (the int arrays at the end count as floats).
@@ -675,17 +657,11 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
     PagedAttentionMma(q, q_stride, num_heads, scale, batch, kv, out, out_stride, stream);
     return;
   }
-  AttentionParams p{};
+  AttentionParams p{PagedArgsFor(q, q_stride, num_heads, scale, batch, kv, out, out_stride)};
   if (UseAttentionDecode(kv, batch)) {
     const KeySplits plan = PagedAttentionDecode(q, q_stride, num_heads, scale, batch, kv, out,
                                                 out_stride, scratch, stream);
     if (plan.num_splits > 1) {
-      p.out = out;
-      p.out_stride = out_stride;
-      p.seq_row_begin = batch.seq_row_begin;
-      p.seq_start_pos = batch.seq_start_pos;
-      p.num_tokens = batch.num_tokens;
-      p.num_heads = num_heads;
       p.num_splits = plan.num_splits;
       p.split_keys = plan.split_keys;
       const PartialOutputs partial =
@@ -696,24 +672,6 @@ void PagedAttention(const float* q, int64_t q_stride, int32_t num_heads, float s
     }
     return;
   }
-  p.q = q;
-  p.q_stride = q_stride;
-  p.out = out;
-  p.out_stride = out_stride;
-  p.keys = kv.keys;
-  p.values = kv.values;
-  p.seq_row_begin = batch.seq_row_begin;
-  p.seq_start_pos = batch.seq_start_pos;
-  p.block_tables = batch.block_tables;
-  p.num_seqs = batch.num_seqs;
-  p.num_tokens = batch.num_tokens;
-  p.max_blocks = batch.max_blocks;
-  p.block_size = kv.block_size;
-  p.block_shift = BlockShift(kv.block_size);
-  p.num_heads = num_heads;
-  p.num_kv_heads = kv.num_kv_heads;
-  p.heads_per_kv = num_heads / kv.num_kv_heads;
-  p.scale = scale;
   switch (kv.dtype) {
     case DType::kF32:
       return AttentionForType<float>(p, batch, kv.head_dim, scratch, stream);

@@ -44,27 +44,10 @@ int32_t g_min_split_keys = 64;  // SetDecodeAttentionMinSplitKeys
 // heads of 128 values leave fewer registers for loads.
 constexpr int ChunkKeys(int head_dim, int group) { return group >= 8 && head_dim >= 128 ? 16 : 32; }
 
-struct DecodeParams {
-  const float* q;  // [T, nq, hd], row stride q_stride
-  int64_t q_stride;
-  float* out;  // [T, nq * hd], row stride out_stride
-  int64_t out_stride;
-  const void* keys;  // [num_blocks, block_size, nkv, hd] (storage type)
-  const void* values;
-  const int32_t* seq_row_begin;  // [S + 1]
-  const int32_t* seq_start_pos;  // [S]
-  const int32_t* block_tables;   // [S, max_blocks]
-  int32_t num_tokens;
-  int32_t max_blocks;
-  int32_t block_size;
-  int32_t block_shift;
-  int32_t num_heads;
-  int32_t num_kv_heads;
-  int32_t heads_per_kv;     // G = nq / nkv
+struct DecodeParams : PagedArgs {
   int32_t num_head_groups;  // ceil(G / kG)
   int32_t num_splits;       // 1: write out directly
   int32_t split_keys;
-  float scale;
   float* partial_out;      // [num_splits, T, nq, hd] (num_splits > 1)
   float* partial_max_sum;  // [num_splits, T, nq, 2]
 };
@@ -392,24 +375,7 @@ KeySplits PagedAttentionDecode(const float* q, int64_t q_stride, int32_t num_hea
                                const BatchLayout& batch, const PagedKvCache& kv, float* out,
                                int64_t out_stride, void* scratch, cudaStream_t stream) {
   HS_CHECK(UseAttentionDecode(kv, batch));
-  DecodeParams p{};
-  p.q = q;
-  p.q_stride = q_stride;
-  p.out = out;
-  p.out_stride = out_stride;
-  p.keys = kv.keys;
-  p.values = kv.values;
-  p.seq_row_begin = batch.seq_row_begin;
-  p.seq_start_pos = batch.seq_start_pos;
-  p.block_tables = batch.block_tables;
-  p.num_tokens = batch.num_tokens;
-  p.max_blocks = batch.max_blocks;
-  p.block_size = kv.block_size;
-  p.block_shift = BlockShift(kv.block_size);
-  p.num_heads = num_heads;
-  p.num_kv_heads = kv.num_kv_heads;
-  p.heads_per_kv = num_heads / kv.num_kv_heads;
-  p.scale = scale;
+  const DecodeParams p{PagedArgsFor(q, q_stride, num_heads, scale, batch, kv, out, out_stride)};
   return kv.dtype == DType::kBF16
              ? LaunchForType<__nv_bfloat16>(p, batch, kv.head_dim, scratch, stream)
              : LaunchForType<__half>(p, batch, kv.head_dim, scratch, stream);

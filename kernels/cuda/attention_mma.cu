@@ -43,22 +43,7 @@ constexpr int kM = 16 * kWarps;  // query vectors per CTA
 constexpr int kN = 64;           // keys per tile
 constexpr float kLog2e = 1.4426950408889634f;
 
-struct MmaParams {
-  const float* q;  // [T, nq, hd], row stride q_stride
-  int64_t q_stride;
-  float* out;  // [T, nq * hd], row stride out_stride
-  int64_t out_stride;
-  const void* keys;  // [num_blocks, block_size, nkv, hd] (storage type)
-  const void* values;
-  const int32_t* seq_row_begin;  // [S + 1]
-  const int32_t* seq_start_pos;  // [S]
-  const int32_t* block_tables;   // [S, max_blocks]
-  int32_t num_seqs;
-  int32_t max_blocks;
-  int32_t block_size;
-  int32_t block_shift;  // log2(block_size) when it is a power of two, else -1
-  int32_t num_kv_heads;
-  int32_t heads_per_kv;     // G = nq / nkv
+struct MmaParams : PagedArgs {
   int32_t heads_per_cta;    // HG = min(G, kM)
   int32_t num_head_groups;  // ceil(G / HG)
   int32_t rows_per_tile;    // R = kM / HG
@@ -401,22 +386,7 @@ void PagedAttentionMma(const float* q, int64_t q_stride, int32_t num_heads, floa
   HS_CHECK(reinterpret_cast<uintptr_t>(kv.keys) % 16 == 0 &&
            reinterpret_cast<uintptr_t>(kv.values) % 16 == 0);
   if (batch.num_tokens == 0 || batch.num_seqs == 0) return;
-  MmaParams p{};
-  p.q = q;
-  p.q_stride = q_stride;
-  p.out = out;
-  p.out_stride = out_stride;
-  p.keys = kv.keys;
-  p.values = kv.values;
-  p.seq_row_begin = batch.seq_row_begin;
-  p.seq_start_pos = batch.seq_start_pos;
-  p.block_tables = batch.block_tables;
-  p.num_seqs = batch.num_seqs;
-  p.max_blocks = batch.max_blocks;
-  p.block_size = kv.block_size;
-  p.block_shift = BlockShift(kv.block_size);
-  p.num_kv_heads = kv.num_kv_heads;
-  p.heads_per_kv = num_heads / kv.num_kv_heads;
+  MmaParams p{PagedArgsFor(q, q_stride, num_heads, scale, batch, kv, out, out_stride)};
   p.heads_per_cta = std::min(p.heads_per_kv, kM);
   p.num_head_groups = (p.heads_per_kv + p.heads_per_cta - 1) / p.heads_per_cta;
   p.rows_per_tile = kM / p.heads_per_cta;

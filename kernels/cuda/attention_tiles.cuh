@@ -7,7 +7,62 @@
 
 #include <cstdint>
 
+#include "kernels/cuda/ops.h"
+
 namespace hybridserve::kernels::cuda {
+
+// log2(block_size) when it is a power of two (keys then map to blocks by shifts), else -1.
+inline int32_t BlockShift(int32_t block_size) {
+  return (block_size & (block_size - 1)) == 0 ? __builtin_ctz(block_size) : -1;
+}
+
+// What every paged-attention launch reads: the arguments of PagedAttention, flattened for the
+// kernels (each kernel's parameters extend it with their own plan).
+struct PagedArgs {
+  const float* q;  // [T, nq, hd], row stride q_stride
+  int64_t q_stride;
+  float* out;  // [T, nq * hd], row stride out_stride
+  int64_t out_stride;
+  const void* keys;  // [num_blocks, block_size, nkv, hd] (storage type)
+  const void* values;
+  const int32_t* seq_row_begin;  // [S + 1]
+  const int32_t* seq_start_pos;  // [S]
+  const int32_t* block_tables;   // [S, max_blocks]
+  int32_t num_seqs;
+  int32_t num_tokens;
+  int32_t max_blocks;
+  int32_t block_size;
+  int32_t block_shift;  // log2(block_size) when it is a power of two, else -1
+  int32_t num_heads;
+  int32_t num_kv_heads;
+  int32_t heads_per_kv;  // G = nq / nkv
+  float scale;
+};
+
+inline PagedArgs PagedArgsFor(const float* q, int64_t q_stride, int32_t num_heads, float scale,
+                              const BatchLayout& batch, const PagedKvCache& kv, float* out,
+                              int64_t out_stride) {
+  PagedArgs a{};
+  a.q = q;
+  a.q_stride = q_stride;
+  a.out = out;
+  a.out_stride = out_stride;
+  a.keys = kv.keys;
+  a.values = kv.values;
+  a.seq_row_begin = batch.seq_row_begin;
+  a.seq_start_pos = batch.seq_start_pos;
+  a.block_tables = batch.block_tables;
+  a.num_seqs = batch.num_seqs;
+  a.num_tokens = batch.num_tokens;
+  a.max_blocks = batch.max_blocks;
+  a.block_size = kv.block_size;
+  a.block_shift = BlockShift(kv.block_size);
+  a.num_heads = num_heads;
+  a.num_kv_heads = kv.num_kv_heads;
+  a.heads_per_kv = num_heads / kv.num_kv_heads;
+  a.scale = scale;
+  return a;
+}
 
 // Finds tile b's sequence, first row and row count in info[0..2] (info[0] = -1: no such tile),
 // the tiles of a sequence being ceil(rows / rows_per_tile) runs of rows_per_tile rows, numbered
@@ -51,11 +106,6 @@ __device__ inline void FindTile(int32_t num_seqs, const int32_t* seq_row_begin,
     info[1] = row0;
     info[2] = rows;
   }
-}
-
-// log2(block_size) when it is a power of two (keys then map to blocks by shifts), else -1.
-inline int32_t BlockShift(int32_t block_size) {
-  return (block_size & (block_size - 1)) == 0 ? __builtin_ctz(block_size) : -1;
 }
 
 // The row of the paged cache ([num_blocks * block_size, ...]) holding key `key` of a sequence
