@@ -1,13 +1,12 @@
 // Why: the attention layers of the hybrids on the GPU, over the paged KV cache, with prefill chunks
-// and decode rows of many sequences in one launch (the CUDA twins of cpu::WriteKv and
-// cpu::PagedAttention, which are the specification).
+// and decode rows of many sequences in one launch (the CUDA twin of cpu::PagedAttention, which is
+// the specification; the KV writes are in kv_write.cu and rope.cu).
 //
-// How: WriteKv gives each row one CTA that converts its k/v to the storage type and stores them at
-// row (p % block_size) of block block_table[p / block_size]. PagedAttention gives each CTA one
-// tile of query vectors: up to kM (query row, query head) pairs of ONE sequence and ONE kv head
-// (GQA: the query heads of a kv head share every K/V load). The CTA walks the sequence's keys in
-// tiles of kKT: it gathers the tile's K and V rows through the block table into shared memory
-// (as fp32), computes the kM x kKT scores with register tiling, updates an online softmax per
+// How: PagedAttention gives each CTA one tile of query vectors: up to kM (query row, query head)
+// pairs of ONE sequence and ONE kv head (GQA: the query heads of a kv head share every K/V load).
+// The CTA walks the sequence's keys in tiles of kKT: it gathers the tile's K and V rows through
+// the block table into shared memory (as fp32), computes the kM x kKT scores with register
+// tiling, updates an online softmax per
 // query vector (running max and sum, no score matrix), and accumulates P.V in registers, all in
 // fp32 with explicit fmaf (the library is built with --fmad=false). Two tile shapes: a wide one
 // (kM = 64 or 32) for prefill chunks and a narrow one (kM = 8, kKT = 64) for decode-only batches,
@@ -49,21 +48,6 @@ constexpr int kMinSplitKeys = 64;
 
 // ---- storage type conversions ------------------------------------------------------------
 
-template <typename T>
-__device__ __forceinline__ T FromFloat(float x);
-template <>
-__device__ __forceinline__ float FromFloat<float>(float x) {
-  return x;
-}
-template <>
-__device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float x) {
-  return __float2bfloat16_rn(x);
-}
-template <>
-__device__ __forceinline__ __half FromFloat<__half>(float x) {
-  return __float2half_rn(x);
-}
-
 // Converts one 16-byte chunk of storage values (4 floats or 8 halves) to floats at dst.
 template <typename T>
 __device__ __forceinline__ void StoreChunkAsFloats(const uint4& raw, float* dst);
@@ -87,31 +71,6 @@ __device__ __forceinline__ void StoreChunkAsFloats<__half>(const uint4& raw, flo
   const float2 c = __half22float2(h[2]), d = __half22float2(h[3]);
   reinterpret_cast<float4*>(dst)[0] = make_float4(a.x, a.y, b.x, b.y);
   reinterpret_cast<float4*>(dst)[1] = make_float4(c.x, c.y, d.x, d.y);
-}
-
-// ---- WriteKv -----------------------------------------------------------------------------
-
-// One CTA per row t: k[t, :], v[t, :] ([nkv * hd] floats) go to the cache row of its position.
-template <typename T>
-__global__ void __launch_bounds__(kThreads)
-    WriteKvKernel(const float* __restrict__ k, int64_t k_stride, const float* __restrict__ v,
-                  int64_t v_stride, const int32_t* __restrict__ token_seq,
-                  const int32_t* __restrict__ seq_row_begin,
-                  const int32_t* __restrict__ seq_start_pos,
-                  const int32_t* __restrict__ block_tables, int32_t max_blocks, int32_t block_size,
-                  int32_t row_elements, T* __restrict__ keys, T* __restrict__ values) {
-  WaitForPriorGrid();
-  AllowDependentGrids();
-  const int t = blockIdx.x;
-  const int64_t offset = TokenCacheRow(t, token_seq, seq_row_begin, seq_start_pos, block_tables,
-                                       max_blocks, block_size) *
-                         row_elements;
-  const float* k_row = k + t * k_stride;
-  const float* v_row = v + t * v_stride;
-  for (int i = threadIdx.x; i < row_elements; i += kThreads) {
-    keys[offset + i] = FromFloat<T>(k_row[i]);
-    values[offset + i] = FromFloat<T>(v_row[i]);
-  }
 }
 
 // ---- PagedAttention ----------------------------------------------------------------------
@@ -602,36 +561,6 @@ void AttentionForType(const AttentionParams& p, const BatchLayout& batch, int he
 }
 
 }  // namespace
-
-void WriteKv(const float* k, int64_t k_stride, const float* v, int64_t v_stride,
-             const BatchLayout& batch, const PagedKvCache& kv, cudaStream_t stream) {
-  HS_CHECK(kv.block_size > 0 && kv.num_kv_heads > 0 && kv.head_dim > 0);
-  if (batch.num_tokens == 0) return;
-  const int32_t row_elements = kv.num_kv_heads * kv.head_dim;
-  const dim3 grid(batch.num_tokens);
-  switch (kv.dtype) {
-    case DType::kF32:
-      LaunchChained(WriteKvKernel<float>, dim3(grid), dim3(kThreads), 0, stream, k, k_stride, v,
-                    v_stride, batch.token_seq, batch.seq_row_begin, batch.seq_start_pos,
-                    batch.block_tables, batch.max_blocks, kv.block_size, row_elements,
-                    static_cast<float*>(kv.keys), static_cast<float*>(kv.values));
-      break;
-    case DType::kBF16:
-      LaunchChained(WriteKvKernel<__nv_bfloat16>, dim3(grid), dim3(kThreads), 0, stream, k,
-                    k_stride, v, v_stride, batch.token_seq, batch.seq_row_begin,
-                    batch.seq_start_pos, batch.block_tables, batch.max_blocks, kv.block_size,
-                    row_elements, static_cast<__nv_bfloat16*>(kv.keys),
-                    static_cast<__nv_bfloat16*>(kv.values));
-      break;
-    case DType::kF16:
-      LaunchChained(WriteKvKernel<__half>, dim3(grid), dim3(kThreads), 0, stream, k, k_stride, v,
-                    v_stride, batch.token_seq, batch.seq_row_begin, batch.seq_start_pos,
-                    batch.block_tables, batch.max_blocks, kv.block_size, row_elements,
-                    static_cast<__half*>(kv.keys), static_cast<__half*>(kv.values));
-      break;
-  }
-  HS_CUDA_CHECK_LAUNCH();
-}
 
 int64_t PagedAttentionScratchBytes(int32_t num_heads, int32_t head_dim) {
   return kMaxRowSplits * num_heads * (static_cast<int64_t>(head_dim) + 2) *

@@ -30,6 +30,7 @@
 #include "kernels/cuda/attention_tiles.cuh"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/storage_type.cuh"
 
 namespace hybridserve::kernels::cuda {
 
@@ -51,26 +52,6 @@ struct DecodeParams : PagedArgs {
   float* partial_out;      // [num_splits, T, nq, hd] (num_splits > 1)
   float* partial_max_sum;  // [num_splits, T, nq, 2]
 };
-
-// The 8 values of a 16-byte chunk of bf16 or fp16 as floats.
-__device__ __forceinline__ void Unpack8(const uint4& raw, const __nv_bfloat16*, float (&f)[8]) {
-  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 x = __bfloat1622float2(h[i]);
-    f[2 * i] = x.x;
-    f[2 * i + 1] = x.y;
-  }
-}
-__device__ __forceinline__ void Unpack8(const uint4& raw, const __half*, float (&f)[8]) {
-  const __half2* h = reinterpret_cast<const __half2*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 x = __half22float2(h[i]);
-    f[2 * i] = x.x;
-    f[2 * i + 1] = x.y;
-  }
-}
 
 template <typename T, int kHd, int kG>
 __global__ void __launch_bounds__(kThreads) DecodeAttentionKernel(const DecodeParams p) {
@@ -165,7 +146,7 @@ __global__ void __launch_bounds__(kThreads) DecodeAttentionKernel(const DecodePa
 #pragma unroll
     for (int u = 0; u < kU; ++u) {
       float k[8];
-      Unpack8(kr[u], keys, k);
+      Unpack8(kr[u], k, keys);
 #pragma unroll
       for (int g = 0; g < kG; ++g) {
         float d = 0.0f;
@@ -234,7 +215,7 @@ __global__ void __launch_bounds__(kThreads) DecodeAttentionKernel(const DecodePa
 #pragma unroll
     for (int u = 0; u < kU; ++u) {
       float v[8];
-      Unpack8(vr[u], values, v);
+      Unpack8(vr[u], v, values);
 #pragma unroll
       for (int g = 0; g < kG; ++g) {
 #pragma unroll

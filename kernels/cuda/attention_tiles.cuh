@@ -1,5 +1,5 @@
 // Internal to kernels/cuda: what the paged-attention kernels (attention.cu, attention_mma.cu,
-// attention_decode.cu) and the KV writes (attention.cu, rope.cu) share: how a CTA finds its tile
+// attention_decode.cu) and the KV writes (kv_write.cu, rope.cu) share: how a CTA finds its tile
 // of query rows (tiles never straddle sequences) and where a key's or a batch row's entry lies in
 // the paged cache.
 #ifndef HYBRIDSERVE_KERNELS_CUDA_ATTENTION_TILES_CUH_

@@ -34,16 +34,6 @@ constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
 constexpr int64_t kBatchElements = 4 * 32 * 8;  // a warp's kUnroll chunks of 8 per lane
 
-__device__ __forceinline__ void Unpack(const uint4& raw, float (&w)[8], const __nv_bfloat16*) {
-  const __nv_bfloat16* h = reinterpret_cast<const __nv_bfloat16*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 8; ++i) w[i] = __bfloat162float(h[i]);
-}
-__device__ __forceinline__ void Unpack(const uint4& raw, float (&w)[8], const __half*) {
-  const __half* h = reinterpret_cast<const __half*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 8; ++i) w[i] = __half2float(h[i]);
-}
 __device__ __forceinline__ float Round(float v, const __nv_bfloat16*) {
   return __bfloat162float(__float2bfloat16_rn(v));
 }
@@ -165,7 +155,7 @@ __global__ void __launch_bounds__(kThreads)
       if (k >= in_dim) break;
       float w[kMats][8];
 #pragma unroll
-      for (int m = 0; m < kMats; ++m) Unpack(raw[m][u], w[m], type_tag);
+      for (int m = 0; m < kMats; ++m) Unpack8(raw[m][u], w[m], type_tag);
 #pragma unroll
       for (int t = 0; t < kRows; ++t) {
         const float4* xs = reinterpret_cast<const float4*>(x + t * x_stride + k);

@@ -42,6 +42,19 @@ __device__ __forceinline__ void StoreFour(const float (&v)[4], T* p) {
   *reinterpret_cast<Four*>(p) = four;
 }
 
+// The 8 values of a 16-byte chunk of bf16 or fp16 (one vector load) as floats; the pointer
+// argument only picks the type.
+__device__ __forceinline__ void Unpack8(const uint4& raw, float (&out)[8], const __nv_bfloat16*) {
+  const __nv_bfloat16* h = reinterpret_cast<const __nv_bfloat16*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 8; ++i) out[i] = __bfloat162float(h[i]);
+}
+__device__ __forceinline__ void Unpack8(const uint4& raw, float (&out)[8], const __half*) {
+  const __half* h = reinterpret_cast<const __half*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 8; ++i) out[i] = __half2float(h[i]);
+}
+
 // Whether rows of T at p with row stride `stride` (elements) are all aligned to four elements.
 template <typename T>
 inline bool RowsAlignedToFour(const T* p, int64_t stride) {
